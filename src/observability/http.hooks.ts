@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { runWithContext } from '../common/request-context';
+import { HttpMetrics } from './http.metrics';
+import { ROOT_LOGGER } from './logger.factory';
+
+const MAX_LOGGED_PATH = 512;
+
+/**
+ * Request-scoped plumbing on Fastify's own hooks, so it covers every request: those rejected by guards,
+ * unknown routes and body-parser errors included. `onRequest` opens the async context that carries the
+ * correlation id; `onResponse` records the duration metric and writes the one log line per request.
+ */
+@Injectable()
+export class HttpHooks {
+  constructor(
+    private readonly metrics: HttpMetrics,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  register(fastify: FastifyInstance): void {
+    fastify.addHook('onRequest', (request, reply, done) => {
+      void reply.header('x-request-id', request.id);
+      runWithContext({ correlationId: request.id }, done);
+    });
+    fastify.addHook('onResponse', (request, reply, done) => {
+      this.completed(request, reply);
+      done();
+    });
+  }
+
+  private completed(request: FastifyRequest, reply: FastifyReply): void {
+    const route = request.routeOptions.url;
+    const durationMs = reply.elapsedTime;
+    this.metrics.observe(request.method, route, reply.statusCode, durationMs / 1000);
+    const path = request.url.split('?', 1)[0].slice(0, MAX_LOGGED_PATH);
+    const line = {
+      correlationId: request.id,
+      method: request.method,
+      route: route ?? null,
+      path,
+      statusCode: reply.statusCode,
+      durationMs: Math.round(durationMs * 100) / 100,
+      keyId: request.principal?.keyId,
+    };
+    if (reply.statusCode >= 500) this.logger.error(line, 'request completed');
+    else this.logger.info(line, 'request completed');
+  }
+}

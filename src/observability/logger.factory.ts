@@ -1,0 +1,43 @@
+import pino, { type Logger } from 'pino';
+import type { AppConfig } from '../config/app.config';
+import { currentCorrelationId } from '../common/request-context';
+
+/** Header and field paths pino blanks before anything is written, wherever they appear in a log object. */
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["proxy-authorization"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-api-key"]',
+  '*.password',
+  '*.secret',
+  '*.token',
+  '*.apiKey',
+  '*.api_key',
+];
+
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+/**
+ * The process's one pino instance. Every line carries the correlation id of the request it was written
+ * in, taken from async context, so code never has to pass it along.
+ */
+export function createRootLogger(config: AppConfig, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level: config.env.LOG_LEVEL,
+      base: { service: 'bulwark' },
+      redact: { paths: LOG_REDACT_PATHS, censor: '[REDACTED]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin() {
+        const correlationId = currentCorrelationId();
+        return correlationId ? { correlationId } : {};
+      },
+    },
+    destination ?? pino.destination({ sync: false }),
+  );
+}
