@@ -18,6 +18,8 @@ import { ObservabilityModule } from './observability/observability.module';
     { provide: APP_GUARD, useExisting: AuthGuard },
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_FILTER, useClass: ProblemFilter },
+    // Interceptors run outermost first, in this order: audit context, idempotency, engine-guard sanitiser
+    // (innermost, so stored idempotent responses are already clean).
   ],
 })
 export class AppModule {}

@@ -7,6 +7,9 @@ import { ROOT_LOGGER } from './logger.factory';
 
 const MAX_LOGGED_PATH = 512;
 
+/** Called once per finished request (any status, any route, rejected or not), after the response is sent. */
+export type ResponseListener = (request: FastifyRequest, reply: FastifyReply) => void;
+
 /**
  * Request-scoped plumbing on Fastify's own hooks, so it covers every request: those rejected by guards,
  * unknown routes and body-parser errors included. `onRequest` opens the async context that carries the
@@ -14,10 +17,17 @@ const MAX_LOGGED_PATH = 512;
  */
 @Injectable()
 export class HttpHooks {
+  private readonly responseListeners: ResponseListener[] = [];
+
   constructor(
     private readonly metrics: HttpMetrics,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** Lets other modules (audit) act on every completed request without a second hook of their own. */
+  addResponseListener(listener: ResponseListener): void {
+    this.responseListeners.push(listener);
+  }
 
   register(fastify: FastifyInstance): void {
     fastify.addHook('onRequest', (request, reply, done) => {
@@ -26,6 +36,13 @@ export class HttpHooks {
     });
     fastify.addHook('onResponse', (request, reply, done) => {
       this.completed(request, reply);
+      for (const listener of this.responseListeners) {
+        try {
+          listener(request, reply);
+        } catch (err) {
+          this.logger.error({ err, correlationId: request.id }, 'response listener failed');
+        }
+      }
       done();
     });
   }

@@ -1,15 +1,13 @@
-import { Test } from '@nestjs/testing';
-import { AppModule } from '../../src/app.module';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { createTestApp } from '../utils/create-test-app';
 
-describe('smoke', () => {
-  it('boots', async () => {
-    const m = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const app = m.createNestApplication(new FastifyAdapter());
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
-    const res = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/health/ready' });
-    expect(res.statusCode).toBe(200);
-    await app.close();
+describe('createTestApp', () => {
+  it('boots the real AppModule with a migrated database', async () => {
+    const t = await createTestApp();
+    try {
+      const res = await t.inject({ method: 'GET', url: '/health/ready' });
+      expect(res.statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
   });
 });
