@@ -62,5 +62,6 @@ module.exports = {
       setupFiles: ['reflect-metadata'],
     },
   ],
+  reporters: ['default', '<rootDir>/test/utils/summary-reporter.js'],
   testTimeout: 30000,
 };

@@ -38,6 +38,8 @@ export function createRootLogger(config: AppConfig, destination?: pino.Destinati
         return correlationId ? { correlationId } : {};
       },
     },
-    destination ?? pino.destination({ sync: false }),
+    // Lines are batched into 4 KiB writes (one syscall for dozens of request lines under load) and
+    // flushed at least every 250 ms, so a quiet service still shows its logs promptly.
+    destination ?? pino.destination({ sync: false, minLength: 4096, periodicFlush: 250 }),
   );
 }

@@ -20,7 +20,7 @@ import { MetricsController } from './metrics.controller';
       imports: [RootLoggerModule],
       useFactory: (logger: Logger) => ({
         pinoHttp: { logger, autoLogging: false },
-        forRoutes: ['/__nestjs_pino_unused__'],
+        forRoutes: [],
       }),
     }),
     RootLoggerModule,
