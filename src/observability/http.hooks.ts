@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 import { runWithContext } from '../common/request-context';
 import { HttpMetrics } from './http.metrics';
 import { ROOT_LOGGER } from './logger.factory';
@@ -18,11 +18,27 @@ export type ResponseListener = (request: FastifyRequest, reply: FastifyReply) =>
 @Injectable()
 export class HttpHooks {
   private readonly responseListeners: ResponseListener[] = [];
+  /**
+   * The access line has a fixed shape with no secrets in it (no headers, no query string), so it is
+   * written by a plain logger on the same destination: the root logger's wildcard redaction and log
+   * formatters would double the cost of the one line every request writes.
+   */
+  private readonly accessLog: Logger;
 
   constructor(
     private readonly metrics: HttpMetrics,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.accessLog = pino(
+      {
+        level: logger.level,
+        base: { service: 'bulwark' },
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+      },
+      (logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym],
+    );
+  }
 
   /** Lets other modules (audit) act on every completed request without a second hook of their own. */
   addResponseListener(listener: ResponseListener): void {
@@ -61,7 +77,7 @@ export class HttpHooks {
       durationMs: Math.round(durationMs * 100) / 100,
       keyId: request.principal?.keyId,
     };
-    if (reply.statusCode >= 500) this.logger.error(line, 'request completed');
-    else this.logger.info(line, 'request completed');
+    if (reply.statusCode >= 500) this.accessLog.error(line, 'request completed');
+    else this.accessLog.info(line, 'request completed');
   }
 }
