@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from '../config/app.config';
+import { Redactor } from '../common/redactor';
 import { currentCorrelationId } from '../common/request-context';
 
 /** Header and field paths pino blanks before anything is written, wherever they appear in a log object. */
@@ -26,13 +27,38 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
  * in, taken from async context, so code never has to pass it along.
  */
 export function createRootLogger(config: AppConfig, destination?: pino.DestinationStream): Logger {
+  // The audit trail's redactor, in log mode: secrets in any field or message are masked the same way, and
+  // CR/LF in strings cannot forge extra log lines. The fixed paths below stay as a second, cheaper net.
+  const redactor = new Redactor({
+    enabled: config.env.AUDIT_REDACT,
+    extraFields: config.env.AUDIT_REDACT_EXTRA_FIELDS,
+    stripNewlines: true,
+    maxDepth: 10,
+    maxNodes: 5_000,
+    maxStringLength: 16_384,
+    // Outside production the auth module logs a generated bootstrap admin key once, on purpose, so a fresh
+    // checkout is usable; Bulwark keys are therefore left to the field-name rules in logs (audit rows mask them).
+    redactOwnKeys: false,
+  });
   return pino(
     {
       level: config.env.LOG_LEVEL,
       base: { service: 'bulwark' },
       redact: { paths: LOG_REDACT_PATHS, censor: '[REDACTED]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redactor.redact(object) as Record<string, unknown>,
+      },
+      hooks: {
+        logMethod(args, method) {
+          for (let i = 0; i < args.length; i++) {
+            const arg: unknown = args[i];
+            if (typeof arg === 'string') (args as unknown[])[i] = redactor.redactString(arg);
+          }
+          method.apply(this, args);
+        },
+      },
       mixin() {
         const correlationId = currentCorrelationId();
         return correlationId ? { correlationId } : {};

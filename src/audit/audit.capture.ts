@@ -1,0 +1,50 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app.config';
+import { HttpHooks } from '../observability/http.hooks';
+import { shouldAudit } from './audit.capture-rules';
+import { pendingFor, type PendingAudit } from './audit.context';
+import { AuditRecordFactory } from './audit.record.factory';
+import { AuditWriter } from './audit.writer';
+
+/**
+ * Automatic capture: one record per auditable request, completed when the request is done. In async mode that
+ * is Fastify's onResponse (after the response is sent, so audit never adds latency); in sync mode it is onSend,
+ * and the response waits until the record is committed or fsync'd in the spool.
+ */
+@Injectable()
+export class AuditCapture implements OnModuleInit {
+  constructor(
+    private readonly hooks: HttpHooks,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly writer: AuditWriter,
+    private readonly factory: AuditRecordFactory,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    if (!this.config.env.AUDIT_ENABLED) return;
+    this.hooks.addResponseListener((request, reply) => {
+      const pending = this.claim(request, reply);
+      if (pending) this.writer.enqueue(this.factory.fromRequest(request, reply, pending.pending));
+    });
+    if (this.config.env.AUDIT_WRITE_MODE !== 'sync') return;
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    fastify?.addHook('onSend', async (request, reply, payload) => {
+      const pending = this.claim(request, reply);
+      if (pending) await this.writer.enqueueDurable(this.factory.fromRequest(request, reply, pending.pending));
+      return payload;
+    });
+  }
+
+  /** Decides once per request whether it is audited; the second hook to ask gets nothing. */
+  private claim(request: FastifyRequest, reply: FastifyReply): { pending: PendingAudit } | undefined {
+    const pending = pendingFor(request);
+    if (pending.recorded) return undefined;
+    const path = request.url.split('?', 1)[0];
+    if (!shouldAudit(request.method, path, reply.statusCode, pending.action !== undefined)) return undefined;
+    pending.recorded = true;
+    return { pending };
+  }
+}

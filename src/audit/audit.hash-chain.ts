@@ -1,0 +1,143 @@
+import { hash } from 'node:crypto';
+import { canonicalJson } from './audit.canonical-json';
+import type { AuditRecord, ChainedRecord } from './audit.types';
+
+/** prev_hash of the first row ever written: 32 zero bytes. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The stored columns covered by the hash. legal_hold is excluded: it is the one column that may change. */
+export const HASHED_COLUMNS = [
+  'action',
+  'actor_id',
+  'actor_type',
+  'changes',
+  'correlation_id',
+  'details',
+  'duration_ms',
+  'entity_id',
+  'entity_type',
+  'http_method',
+  'id',
+  'ip_address',
+  'occurred_at',
+  'outcome',
+  'prev_hash',
+  'request_path',
+  'retention_until',
+  'route',
+  'seq',
+  'session_id_hash',
+  'status_code',
+  'tenant_id',
+  'user_agent',
+] as const;
+
+/**
+ * The canonical JSON of a row, split around its two chain fields. The content parts are computed before
+ * the writer takes the chain lock, so the time spent under the lock is string concatenation and SHA-256.
+ * The result is byte-identical to canonicalJson(row) (a unit test holds it to that).
+ */
+export interface CanonicalParts {
+  head: string;
+  middle: string;
+  tail: string;
+}
+
+const HEAD_KEYS = HASHED_COLUMNS.slice(0, HASHED_COLUMNS.indexOf('prev_hash')) as Array<keyof AuditRecord>;
+const MIDDLE_KEYS = HASHED_COLUMNS.slice(
+  HASHED_COLUMNS.indexOf('prev_hash') + 1,
+  HASHED_COLUMNS.indexOf('seq'),
+) as Array<keyof AuditRecord>;
+const TAIL_KEYS = HASHED_COLUMNS.slice(HASHED_COLUMNS.indexOf('seq') + 1) as Array<keyof AuditRecord>;
+
+function members(record: AuditRecord, keys: ReadonlyArray<keyof AuditRecord>): string {
+  let out = '';
+  for (let i = 0; i < keys.length; i++) {
+    if (i) out += ',';
+    out += `"${keys[i]}":${canonicalJson(record[keys[i]] ?? null)}`;
+  }
+  return out;
+}
+
+const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * True when JSON.stringify already produces the canonical form: every object's keys are in ascending UTF-16
+ * order and none is an array index (engines enumerate those first, numerically). The redactor emits sorted keys,
+ * so records built by the service take the native JSON.stringify path; anything else takes canonicalJson.
+ */
+export function isCanonicallyOrdered(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (!isCanonicallyOrdered(v)) return false;
+    return true;
+  }
+  const obj = value as Record<string, unknown>;
+  let prev: string | undefined;
+  for (const key in obj) {
+    if ((prev !== undefined && !(prev < key)) || INDEX_KEY.test(key)) return false;
+    if (!isCanonicallyOrdered(obj[key])) return false;
+    prev = key;
+  }
+  return true;
+}
+
+function nativeMembers(record: AuditRecord, keys: ReadonlyArray<keyof AuditRecord>): string {
+  const o: Record<string, unknown> = {};
+  for (const k of keys) o[k] = record[k] ?? null;
+  return JSON.stringify(o).slice(1, -1);
+}
+
+export function canonicalParts(record: AuditRecord): CanonicalParts {
+  const build = isCanonicallyOrdered(record.changes) && isCanonicallyOrdered(record.details) ? nativeMembers : members;
+  return { head: build(record, HEAD_KEYS), middle: build(record, MIDDLE_KEYS), tail: build(record, TAIL_KEYS) };
+}
+
+export function canonicalRow(parts: CanonicalParts, seq: string, prevHash: string): string {
+  return `{${parts.head},"prev_hash":"${prevHash}",${parts.middle},"seq":"${seq}",${parts.tail}}`;
+}
+
+/** hash = SHA-256(UTF-8(canonical JSON of the row, with seq as a decimal string and prev_hash as hex)). */
+export function rowHash(parts: CanonicalParts, seq: string, prevHash: string): string {
+  // One-shot crypto.hash: no Hash object per row on the write path.
+  return hash('sha256', canonicalRow(parts, seq, prevHash), 'hex');
+}
+
+/** Assigns seq and hashes to records in order, continuing the chain from the given head. */
+export function extendChain(
+  records: ReadonlyArray<{ record: AuditRecord; parts: CanonicalParts }>,
+  head: { seq: bigint; hash: string },
+): { rows: ChainedRecord[]; head: { seq: bigint; hash: string } } {
+  let seq = head.seq;
+  let prev = head.hash;
+  const rows: ChainedRecord[] = [];
+  for (const { record, parts } of records) {
+    seq += 1n;
+    const s = seq.toString();
+    const hash = rowHash(parts, s, prev);
+    rows.push({ ...record, seq: s, prev_hash: prev, hash });
+    prev = hash;
+  }
+  return { rows, head: { seq, hash: prev } };
+}
+
+/**
+ * The write path's version of extendChain: returns the batch as the JSON array the insert statement unpacks. Each
+ * element is the row's canonical JSON (already built for hashing) plus its hash, so the batch is serialised once.
+ */
+export function chainJson(
+  records: ReadonlyArray<{ parts: CanonicalParts }>,
+  head: { seq: bigint; hash: string },
+): { json: string; head: { seq: bigint; hash: string } } {
+  let seq = head.seq;
+  let prev = head.hash;
+  let json = '[';
+  for (let i = 0; i < records.length; i++) {
+    seq += 1n;
+    const row = canonicalRow(records[i].parts, seq.toString(), prev);
+    const rowDigest = hash('sha256', row, 'hex');
+    json += `${i ? ',' : ''}${row.slice(0, -1)},"hash":"${rowDigest}"}`;
+    prev = rowDigest;
+  }
+  return { json: `${json}]`, head: { seq, hash: prev } };
+}

@@ -1,0 +1,211 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { CanonicalParts } from './audit.hash-chain';
+import { chainJson } from './audit.hash-chain';
+import type { AuditRecord, ChainedRecord } from './audit.types';
+
+export interface AuditFilters {
+  action?: string;
+  outcome?: string;
+  actor?: string;
+  tenant?: string;
+  entityType?: string;
+  entityId?: string;
+  correlationId?: string;
+  from?: Date;
+  to?: Date;
+}
+
+export interface StoredAuditRow extends ChainedRecord {
+  legal_hold: boolean;
+}
+
+export interface ChainPoint {
+  seq: bigint;
+  hash: string;
+}
+
+const COLUMNS =
+  'id, seq, occurred_at, tenant_id, actor_type, actor_id, action, outcome, entity_type, entity_id, changes, ' +
+  'details, ip_address, user_agent, correlation_id, session_id_hash, request_path, route, http_method, ' +
+  'status_code, duration_ms, retention_until, prev_hash, hash';
+
+/** The JSON batch is unpacked server side: one parameter, one statement, the same on pg and PGlite. */
+const INSERT_BATCH = `
+  INSERT INTO audit_log (${COLUMNS})
+  SELECT id, seq, occurred_at, tenant_id, actor_type, actor_id, action, outcome, entity_type, entity_id, changes,
+         details, ip_address::inet, user_agent, correlation_id, session_id_hash, request_path, route, http_method,
+         status_code, duration_ms, retention_until, decode(prev_hash, 'hex'), decode(hash, 'hex')
+  FROM json_to_recordset($1::json) AS x(
+    id uuid, seq bigint, occurred_at timestamptz, tenant_id text, actor_type text, actor_id text, action text,
+    outcome text, entity_type text, entity_id text, changes jsonb, details jsonb, ip_address text, user_agent text,
+    correlation_id text, session_id_hash text, request_path text, route text, http_method text,
+    status_code smallint, duration_ms float8, retention_until timestamptz, prev_hash text, hash text)`;
+
+const ISO = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${col}`;
+
+/** Every column as text the hash was computed over (timestamps to the millisecond, inet without mask). */
+const SELECT_ROW = `
+  SELECT id::text AS id, seq::text AS seq, ${ISO('occurred_at')}, tenant_id, actor_type, actor_id, action, outcome,
+         entity_type, entity_id, changes, details, host(ip_address) AS ip_address, user_agent, correlation_id,
+         session_id_hash, request_path, route, http_method, status_code, duration_ms, ${ISO('retention_until')},
+         legal_hold, encode(prev_hash, 'hex') AS prev_hash, encode(hash, 'hex') AS hash
+  FROM audit_log`;
+
+const FILTER_COLUMNS: Array<[keyof AuditFilters, string]> = [
+  ['action', 'action'],
+  ['outcome', 'outcome'],
+  ['actor', 'actor_id'],
+  ['tenant', 'tenant_id'],
+  ['entityType', 'entity_type'],
+  ['entityId', 'entity_id'],
+  ['correlationId', 'correlation_id'],
+];
+
+function whereClause(filters: AuditFilters, params: unknown[]): string[] {
+  const where: string[] = [];
+  for (const [key, column] of FILTER_COLUMNS) {
+    const value = filters[key];
+    if (value !== undefined) {
+      params.push(value);
+      where.push(`${column} = $${params.length}`);
+    }
+  }
+  if (filters.from) {
+    params.push(filters.from.toISOString());
+    where.push(`occurred_at >= $${params.length}::timestamptz`);
+  }
+  if (filters.to) {
+    params.push(filters.to.toISOString());
+    where.push(`occurred_at < $${params.length}::timestamptz`);
+  }
+  return where;
+}
+
+/** Raw SQL over audit_log and its chain tables. */
+@Injectable()
+export class AuditRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  get isInitialized(): boolean {
+    return this.db.isInitialized;
+  }
+
+  /**
+   * One transaction: lock the chain head (serialising every writer of every instance), optionally skip
+   * records already stored (spool replay after an ambiguous commit), assign seq and hashes, insert all rows
+   * with one statement, move the head. Returns how many rows were inserted.
+   */
+  async insertChained(
+    batch: ReadonlyArray<{ record: AuditRecord; parts: CanonicalParts }>,
+    dedupe: boolean,
+  ): Promise<number> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const [head] = (await runner.query(
+        `SELECT seq::text AS seq, encode(hash, 'hex') AS hash FROM audit_chain_head WHERE id = 1 FOR UPDATE`,
+      )) as Array<{ seq: string; hash: string }>;
+      let todo = batch;
+      if (dedupe) {
+        const keys = JSON.stringify(batch.map((b) => ({ id: b.record.id, occurred_at: b.record.occurred_at })));
+        const existing = (await runner.query(
+          `SELECT a.id::text AS id FROM audit_log a
+             JOIN json_to_recordset($1::json) AS x(id uuid, occurred_at timestamptz)
+               ON a.occurred_at = x.occurred_at AND a.id = x.id`,
+          [keys],
+        )) as Array<{ id: string }>;
+        if (existing.length) {
+          const seen = new Set(existing.map((e) => e.id));
+          todo = batch.filter((b) => !seen.has(b.record.id));
+        }
+      }
+      if (todo.length) {
+        const chained = chainJson(todo, { seq: BigInt(head.seq), hash: head.hash });
+        await runner.query(INSERT_BATCH, [chained.json]);
+        await runner.query(
+          `UPDATE audit_chain_head SET seq = $1::bigint, hash = decode($2, 'hex'), updated_at = now() WHERE id = 1`,
+          [chained.head.seq.toString(), chained.head.hash],
+        );
+      }
+      await runner.commitTransaction();
+      return todo.length;
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async ensurePartitions(from: Date, months: number): Promise<number> {
+    const [row] = (await this.db.query('SELECT audit_log_ensure_partitions($1::timestamptz, $2::int) AS n', [
+      from.toISOString(),
+      months,
+    ])) as Array<{ n: number }>;
+    return Number(row.n);
+  }
+
+  async head(): Promise<ChainPoint & { updatedAt: string }> {
+    const [row] = (await this.db.query(
+      `SELECT seq::text AS seq, encode(hash, 'hex') AS hash, ${ISO('updated_at')} FROM audit_chain_head WHERE id = 1`,
+    )) as Array<{ seq: string; hash: string; updated_at: string }>;
+    return { seq: BigInt(row.seq), hash: row.hash, updatedAt: row.updated_at };
+  }
+
+  /** The last row retention deleted (seq 0 and the genesis hash when nothing was deleted). */
+  async checkpoint(): Promise<ChainPoint> {
+    const [row] = (await this.db.query(
+      `SELECT last_deleted_seq::text AS seq, encode(last_deleted_hash, 'hex') AS hash FROM audit_chain_checkpoint WHERE id = 1`,
+    )) as Array<{ seq: string; hash: string }>;
+    return { seq: BigInt(row.seq), hash: row.hash };
+  }
+
+  async hashAt(seq: bigint): Promise<string | undefined> {
+    const rows = (await this.db.query(`SELECT encode(hash, 'hex') AS hash FROM audit_log WHERE seq = $1::bigint`, [
+      seq.toString(),
+    ])) as Array<{ hash: string }>;
+    return rows[0]?.hash;
+  }
+
+  /** Smallest and largest seq of rows that occurred in [from, to). */
+  async seqBounds(from?: Date, to?: Date): Promise<{ min: bigint | null; max: bigint | null }> {
+    const params: unknown[] = [];
+    const where = whereClause({ from, to }, params);
+    const [row] = (await this.db.query(
+      `SELECT min(seq)::text AS min, max(seq)::text AS max FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+      params,
+    )) as Array<{ min: string | null; max: string | null }>;
+    return { min: row.min === null ? null : BigInt(row.min), max: row.max === null ? null : BigInt(row.max) };
+  }
+
+  /** Rows with seq in (afterSeq, toSeq], in chain order. */
+  async chainPage(afterSeq: bigint, toSeq: bigint, limit: number): Promise<StoredAuditRow[]> {
+    return (await this.db.query(
+      `${SELECT_ROW} WHERE seq > $1::bigint AND seq <= $2::bigint ORDER BY audit_log.seq LIMIT $3`,
+      [afterSeq.toString(), toSeq.toString(), limit],
+    )) as StoredAuditRow[];
+  }
+
+  /** Keyset page by seq: newest first (`desc`) for the query API, oldest first for export. */
+  async page(
+    filters: AuditFilters,
+    limit: number,
+    cursor: bigint | undefined,
+    order: 'asc' | 'desc',
+  ): Promise<StoredAuditRow[]> {
+    const params: unknown[] = [];
+    const where = whereClause(filters, params);
+    if (cursor !== undefined) {
+      params.push(cursor.toString());
+      where.push(`seq ${order === 'desc' ? '<' : '>'} $${params.length}::bigint`);
+    }
+    params.push(limit);
+    return (await this.db.query(
+      `${SELECT_ROW} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY audit_log.seq ${order} LIMIT $${params.length}`,
+      params,
+    )) as StoredAuditRow[];
+  }
+}

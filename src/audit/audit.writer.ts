@@ -1,0 +1,351 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  retry,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+  type IPolicy,
+  type RetryPolicy,
+} from 'cockatiel';
+import type { Logger } from 'pino';
+import { AppConfig } from '../config/app.config';
+import { ROOT_LOGGER } from '../observability/logger.factory';
+import { canonicalParts, type CanonicalParts } from './audit.hash-chain';
+import { AuditMetrics } from './audit.metrics';
+import { AuditRepository } from './audit.repository';
+import { AuditSpool, type SpoolSegment } from './audit.spool';
+import type { AuditRecord } from './audit.types';
+
+interface Pending {
+  record: AuditRecord;
+  parts?: CanonicalParts;
+  enqueuedAt: number;
+  /** Set in sync mode: resolves once the record is committed or fsync'd to the spool. */
+  durable?: () => void;
+}
+
+/** Longest a batch transaction may take before it is treated as failed (its records then spool). */
+const WRITE_TIMEOUT_MS = 10_000;
+const RETRY_SLEEP_MS = 250;
+
+/**
+ * Asynchronous, batched, lossless audit writer.
+ * - Records queue in memory and are written in batches (AUDIT_BATCH_SIZE, AUDIT_FLUSH_MS) by one loop, each
+ *   batch one transaction that extends the hash chain.
+ * - Writes retry with backoff behind a circuit breaker. A batch that still fails, or any record arriving while
+ *   the breaker is open or the queue is past its high-water mark, goes to the on-disk spool; from then on every
+ *   record goes to the spool until it has been replayed (in order), so the chain keeps arrival order.
+ * - Replay skips records already stored, so an ambiguous commit (connection lost during COMMIT) never duplicates.
+ */
+@Injectable()
+export class AuditWriter {
+  private readonly queue: Pending[] = [];
+  private readonly spillBuffer: Pending[] = [];
+  private inFlight = 0;
+  private spilling = false;
+  private spillRunning: Promise<void> | undefined;
+  private stopping = false;
+  /** After stop(): nothing writes the queue any more, so late records go straight to the spool. */
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private urgent = false;
+  private replaying: (SpoolSegment & { offset: number }) | undefined;
+  private readonly waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
+  private readonly spool: AuditSpool;
+  private readonly retry: RetryPolicy;
+  /** Breaker around a timeout: every attempt counts towards opening the circuit. */
+  private readonly guarded: IPolicy;
+  private readonly breaker;
+  private readonly batchSize: number;
+  private readonly flushMs: number;
+  private readonly maxQueue: number;
+  private readonly highWater: number;
+
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly metrics: AuditMetrics,
+    config: AppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {
+    this.batchSize = config.env.AUDIT_BATCH_SIZE;
+    this.flushMs = config.env.AUDIT_FLUSH_MS;
+    this.maxQueue = config.env.AUDIT_MAX_QUEUE;
+    this.highWater = Math.max(1, Math.floor(this.maxQueue * 0.8));
+    this.spool = new AuditSpool(config.env.AUDIT_SPOOL_DIR);
+    const retryable = handleWhen((err) => !(err instanceof BrokenCircuitError));
+    this.breaker = circuitBreaker(retryable, { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) });
+    this.retry = retry(retryable, {
+      maxAttempts: 2,
+      backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }),
+    });
+    this.guarded = wrap(this.breaker, timeout(WRITE_TIMEOUT_MS, TimeoutStrategy.Aggressive));
+  }
+
+  /** Opens the spool (replaying what a previous run left) and starts the write loop. */
+  async start(): Promise<void> {
+    await this.spool.open();
+    if (this.spool.size) {
+      this.spilling = true;
+      this.logger.warn({ spooled: this.spool.size }, 'audit spool holds records from a previous run; replaying');
+    }
+    this.loop = this.run().catch((err: unknown) => this.logger.fatal({ err }, 'audit writer loop crashed'));
+  }
+
+  enqueue(record: AuditRecord): void {
+    this.accept({ record, enqueuedAt: Date.now() });
+  }
+
+  /** Sync mode: resolves once the record is in the database or fsync'd in the spool. */
+  enqueueDurable(record: AuditRecord): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.urgent = true;
+      this.accept({ record, enqueuedAt: Date.now(), durable: resolve });
+    });
+  }
+
+  /** Resolves when everything accepted so far is committed (memory queue and spool empty). For tests and tools. */
+  flush(): Promise<void> {
+    return this.waitFor(() => this.isIdle());
+  }
+
+  /** Resolves when nothing accepted so far exists only in memory: each record is committed or fsync'd in the spool. */
+  settle(): Promise<void> {
+    return this.waitFor(() => !this.queue.length && !this.inFlight && !this.spillBuffer.length && !this.spillRunning);
+  }
+
+  private waitFor(ready: () => boolean): Promise<void> {
+    if (ready()) return Promise.resolve();
+    this.urgent = true;
+    this.wake?.();
+    return new Promise((resolve) => this.waiters.push({ ready, resolve }));
+  }
+
+  stats(): { queued: number; spooled: number; inFlight: number; oldestAgeSeconds: number; breaker: string } {
+    const oldest = Math.min(
+      this.spool.oldestAt ?? Infinity,
+      this.queue[0]?.enqueuedAt ?? Infinity,
+      this.spillBuffer[0]?.enqueuedAt ?? Infinity,
+    );
+    return {
+      queued: this.queue.length + this.spillBuffer.length,
+      spooled: this.spool.size,
+      inFlight: this.inFlight,
+      oldestAgeSeconds: Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0,
+      breaker: CircuitState[this.breaker.state],
+    };
+  }
+
+  /**
+   * Shutdown: stop the loop, write what is queued (one attempt per batch), spool whatever could not be written
+   * (everything, if the database is already gone), and wait until the spool is fsync'd.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    while (this.queue.length && !this.spilling && this.repository.isInitialized) {
+      const batch = this.queue.splice(0, this.batchSize);
+      try {
+        await this.write(batch, false);
+      } catch (err) {
+        this.logger.warn({ err, records: batch.length }, 'audit: database unavailable at shutdown; spooling');
+        this.queue.unshift(...batch);
+        this.spilling = true;
+      }
+    }
+    if (this.queue.length) this.spill(this.queue.splice(0));
+    while (this.spillRunning) await this.spillRunning;
+    await this.spool.close();
+    this.stopped = true;
+    this.publish();
+    this.resolveIdle();
+  }
+
+  private accept(p: Pending): void {
+    this.metrics.event(p.record.action, p.record.outcome);
+    if (this.spilling || this.stopped || this.queue.length >= this.highWater || this.breakerOpen()) {
+      this.spilling = true;
+      // Queued records are older than p: they go to the spool first, so replay keeps arrival order.
+      this.spill(this.queue.length ? [...this.queue.splice(0), p] : [p]);
+      return;
+    }
+    this.queue.push(p);
+    if (this.queue.length === 1 || this.queue.length >= this.batchSize || p.durable) this.wake?.();
+  }
+
+  private breakerOpen(): boolean {
+    return this.breaker.state === CircuitState.Open;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      this.publish();
+      this.resolveIdle();
+      if (this.spilling) {
+        const progressed = await this.replayStep();
+        if (!progressed) await this.sleep(RETRY_SLEEP_MS);
+        continue;
+      }
+      if (!this.queue.length) {
+        this.urgent = false;
+        this.resolveIdle();
+        await this.sleep();
+        continue;
+      }
+      const dueIn = this.queue[0].enqueuedAt + this.flushMs - Date.now();
+      if (this.queue.length < this.batchSize && !this.urgent && dueIn > 0) {
+        await this.sleep(dueIn);
+        continue;
+      }
+      await this.writeFromQueue();
+    }
+  }
+
+  private async writeFromQueue(): Promise<void> {
+    const batch = this.queue.splice(0, this.batchSize);
+    this.inFlight = batch.length;
+    try {
+      await this.retry.execute(({ attempt }) => this.guarded.execute(() => this.write(batch, attempt > 0)));
+    } catch (err) {
+      this.metrics.batch('error');
+      this.logger.error(
+        { err: err instanceof Error ? err.message : String(err), records: batch.length },
+        'audit batch failed after retries; spooling to disk',
+      );
+      this.spilling = true;
+      this.spill([...batch, ...this.queue.splice(0)]);
+    } finally {
+      this.inFlight = 0;
+    }
+  }
+
+  private async write(batch: Pending[], dedupe: boolean): Promise<void> {
+    const started = performance.now();
+    const items = batch.map((p) => ({ record: p.record, parts: (p.parts ??= canonicalParts(p.record)) }));
+    await this.repository.insertChained(items, dedupe);
+    this.metrics.batch('ok', (performance.now() - started) / 1000);
+    for (const p of batch) p.durable?.();
+  }
+
+  /** Replays one batch from the oldest spool segment. Returns false when the database refused it. */
+  private async replayStep(): Promise<boolean> {
+    if (this.spillRunning) await this.spillRunning;
+    if (!this.replaying) {
+      const seg = await this.spool.oldest();
+      if (!seg) {
+        // Synchronous check-and-clear: no record can slip between the test and the mode switch.
+        if (!this.spillBuffer.length && !this.spillRunning && this.spool.size === 0) this.spilling = false;
+        return true;
+      }
+      if (seg.torn) {
+        this.metrics.drop(seg.torn);
+        this.logger.error({ segment: seg.name, lines: seg.torn }, 'audit spool segment has torn lines (crash)');
+      }
+      this.replaying = { ...seg, offset: 0 };
+    }
+    const seg = this.replaying;
+    const chunk = seg.records.slice(seg.offset, seg.offset + this.batchSize);
+    if (chunk.length) {
+      try {
+        const started = performance.now();
+        const items = chunk.map((record) => ({ record, parts: canonicalParts(record) }));
+        await this.retry.execute(() => this.guarded.execute(() => this.repository.insertChained(items, true)));
+        this.metrics.batch('replayed', (performance.now() - started) / 1000);
+      } catch (err) {
+        if (!(err instanceof BrokenCircuitError))
+          this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'audit spool replay failed');
+        return false;
+      }
+      seg.offset += chunk.length;
+      if (seg.offset < seg.records.length) return true;
+    }
+    await this.spool.remove(seg.name);
+    this.replaying = undefined;
+    this.logger.info({ segment: seg.name, records: seg.records.length }, 'audit spool segment replayed');
+    return true;
+  }
+
+  private spill(items: Pending[]): void {
+    this.spillBuffer.push(...items);
+    if (!this.spillRunning) {
+      this.spillRunning = this.drainSpill().finally(() => {
+        this.spillRunning = undefined;
+        this.resolveIdle();
+      });
+    }
+  }
+
+  private async drainSpill(): Promise<void> {
+    while (this.spillBuffer.length) {
+      const items = this.spillBuffer.splice(0);
+      try {
+        await this.spool.append(items.map((p) => p.record));
+        this.metrics.batch('spooled');
+        for (const p of items) p.durable?.();
+      } catch (err) {
+        this.logger.error({ err, records: items.length }, 'audit spool write failed; keeping records in memory');
+        this.spillBuffer.unshift(...items);
+        const excess = this.spillBuffer.length - this.maxQueue;
+        if (excess > 0) {
+          // Memory is the last place these records exist; past the bound, the oldest are lost and counted.
+          const lost = this.spillBuffer.splice(0, excess);
+          this.metrics.drop(lost.length);
+          for (const p of lost) p.durable?.();
+        }
+        if (this.stopping) return;
+        await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+      }
+    }
+    this.publish();
+  }
+
+  private sleep(ms?: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        if (timer) clearTimeout(timer);
+        if (this.wake === done) this.wake = undefined;
+        resolve();
+      };
+      if (ms !== undefined) {
+        timer = setTimeout(done, ms);
+        timer.unref();
+      }
+      this.wake = done;
+    });
+  }
+
+  private isIdle(): boolean {
+    return (
+      !this.queue.length &&
+      !this.inFlight &&
+      !this.spillBuffer.length &&
+      !this.spillRunning &&
+      this.spool.size === 0 &&
+      !this.replaying
+    );
+  }
+
+  private resolveIdle(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i];
+      if (w.ready()) {
+        this.waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  private publish(): void {
+    const s = this.stats();
+    this.metrics.state(s.queued + s.inFlight, s.spooled, s.oldestAgeSeconds);
+  }
+}

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { AuditRecordFactory } from '../../src/audit/audit.record.factory';
+import { AuditRepository } from '../../src/audit/audit.repository';
+import { canonicalParts } from '../../src/audit/audit.hash-chain';
+import type { AuditRecord } from '../../src/audit/audit.types';
+import { adminUrl, withAdminClient } from '../utils/test-database';
+import { auditRows, createAuditTestApp, rid } from './audit-helpers';
+
+type App = Awaited<ReturnType<typeof createAuditTestApp>>;
+
+async function verify(
+  t: App,
+  query = '',
+): Promise<{ ok: boolean; rowsChecked: number; firstBrokenSeq: string | null; reason: string | null }> {
+  const res = await t.asAdmin({ method: 'GET', url: `/api/admin/audit-logs/verify${query}` });
+  expect(res.statusCode).toBe(200);
+  return res.json();
+}
+
+/** Runs statements on one session of the app's own database, as the superuser the tests connect as. */
+async function asSuperuser(t: App, statements: string[]): Promise<void> {
+  const runner = t.app.get(DataSource).createQueryRunner();
+  await runner.connect();
+  try {
+    for (const sql of statements) await runner.query(sql);
+  } finally {
+    await runner.release();
+  }
+}
+
+async function mutate(t: App, n: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: n }, () =>
+      t.inject({ method: 'POST', url: '/api/admin/api-keys', headers: { 'x-request-id': rid('load') } }),
+    ),
+  );
+}
+
+describe('audit hash chain', () => {
+  let t: App;
+  beforeEach(async () => {
+    t = await createAuditTestApp();
+    await mutate(t, 20);
+    await auditRows(t);
+  });
+  afterEach(() => t.close());
+
+  it('verifies an untouched chain', async () => {
+    const report = await verify(t);
+    expect(report).toMatchObject({ ok: true, firstBrokenSeq: null });
+    expect(report.rowsChecked).toBeGreaterThanOrEqual(21);
+  });
+
+  it('detects a row edited by a superuser who bypassed the append-only trigger', async () => {
+    await asSuperuser(t, [
+      'SET session_replication_role = replica',
+      `UPDATE audit_log SET outcome = 'success', status_code = 201 WHERE seq = 7`,
+      'RESET session_replication_role',
+    ]);
+    expect(await verify(t)).toMatchObject({
+      ok: false,
+      firstBrokenSeq: '7',
+      reason: 'hash does not match the row content',
+    });
+    expect(await verify(t, '?fromSeq=8')).toMatchObject({ ok: true });
+  });
+
+  it('detects a deleted row and a rewritten link', async () => {
+    await asSuperuser(t, [
+      'SET session_replication_role = replica',
+      'DELETE FROM audit_log WHERE seq = 5',
+      'RESET session_replication_role',
+    ]);
+    expect(await verify(t)).toMatchObject({ ok: false, firstBrokenSeq: '5', reason: 'row missing' });
+  });
+
+  it('detects a truncated tail through the chain head', async () => {
+    const [{ max }] = (await t.app.get(DataSource).query('SELECT max(seq)::text AS max FROM audit_log')) as Array<{
+      max: string;
+    }>;
+    await asSuperuser(t, [
+      'SET session_replication_role = replica',
+      `DELETE FROM audit_log WHERE seq = ${Number(max)}`,
+      'RESET session_replication_role',
+    ]);
+    expect(await verify(t)).toMatchObject({ ok: false, firstBrokenSeq: max });
+  });
+
+  it.each([
+    ['UPDATE', `UPDATE audit_log SET outcome = 'failure' WHERE seq = 3`],
+    ['DELETE', 'DELETE FROM audit_log WHERE seq = 3'],
+    ['TRUNCATE', 'TRUNCATE audit_log'],
+  ])('refuses %s even for the table owner', async (_op, sql) => {
+    await expect(t.app.get(DataSource).query(sql)).rejects.toThrow(/append-only/);
+    expect(await verify(t)).toMatchObject({ ok: true });
+  });
+
+  it('allows setting a legal hold without breaking the chain', async () => {
+    await t.app.get(DataSource).query('UPDATE audit_log SET legal_hold = true WHERE seq = 3');
+    expect(await verify(t)).toMatchObject({ ok: true });
+  });
+
+  it('verifies a time range', async () => {
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const report = await verify(t, `?from=${from}&to=${new Date(Date.now() + 60_000).toISOString()}`);
+    expect(report.ok).toBe(true);
+    expect(report.rowsChecked).toBeGreaterThanOrEqual(21);
+  });
+
+  it('rejects an invalid range', async () => {
+    const res = await t.asAdmin({ method: 'GET', url: '/api/admin/audit-logs/verify?from=yesterday' });
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('keeps the chain verifiable after retention purges the oldest rows', async () => {
+    const factory = t.app.get(AuditRecordFactory);
+    const repo = t.app.get(AuditRepository);
+    const db = t.app.get(DataSource);
+    const [{ before }] = (await db.query('SELECT count(*)::int AS before FROM audit_log')) as Array<{ before: number }>;
+    // Mark the existing rows expired by writing a fresh chain segment after them that is not expired.
+    await asSuperuser(t, [
+      'SET session_replication_role = replica',
+      `UPDATE audit_log SET retention_until = now() - interval '1 day'`,
+      'RESET session_replication_role',
+    ]);
+    const record: AuditRecord = { ...factory.fromEvent({ action: 'DATA_WRITE' }), id: randomUUID() };
+    await repo.insertChained([{ record, parts: canonicalParts(record) }], false);
+    const [{ deleted }] = (await db.query('SELECT audit_log_purge(1000)::int AS deleted')) as Array<{
+      deleted: number;
+    }>;
+    expect(deleted).toBe(before);
+    const report = await verify(t);
+    // The edited (expired) rows are gone; what remains links to the checkpoint the purge recorded.
+    expect(report).toMatchObject({ ok: true, rowsChecked: 1 });
+  });
+
+  it('stores rows in monthly partitions', async () => {
+    const rows = (await t.app
+      .get(DataSource)
+      .query(`SELECT DISTINCT tableoid::regclass::text AS part FROM audit_log`)) as Array<{ part: string }>;
+    const now = new Date();
+    const expected = `audit_log_p${now.getUTCFullYear()}${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    expect(rows.map((r) => r.part)).toEqual([expected]);
+  });
+
+  it('keeps one chain when several writers insert concurrently', async () => {
+    const repo = t.app.get(AuditRepository);
+    const factory = t.app.get(AuditRecordFactory);
+    const batch = () =>
+      Array.from({ length: 25 }, () => {
+        const record = factory.fromEvent({ action: 'DATA_WRITE' });
+        return { record, parts: canonicalParts(record) };
+      });
+    await Promise.all(Array.from({ length: 6 }, () => repo.insertChained(batch(), false)));
+    const [{ n, max }] = (await t.app
+      .get(DataSource)
+      .query(
+        'SELECT count(*)::int AS n, max(seq)::int AS max, count(DISTINCT seq)::int AS d FROM audit_log',
+      )) as Array<{ n: number; max: number }>;
+    expect(max).toBe(n);
+    expect(await verify(t)).toMatchObject({ ok: true });
+  });
+});
+
+const realPostgres = Boolean(adminUrl());
+if (!realPostgres)
+  console.log('[audit-chain] TEST_DATABASE_URL unset: skipping role and multi-instance suites (need real PostgreSQL)');
+const describePg = realPostgres ? describe : describe.skip;
+
+describePg('audit on real PostgreSQL', () => {
+  it('lets the application role INSERT and SELECT but not UPDATE or DELETE audit rows', async () => {
+    const t = await createAuditTestApp();
+    const role = `bulwark_app_${Math.random().toString(36).slice(2, 10)}`;
+    try {
+      await mutate(t, 2);
+      await auditRows(t);
+      await withAdminClient(async (c) => {
+        await c.query(`CREATE ROLE ${role} LOGIN IN ROLE bulwark_audit_writer`);
+      });
+      const url = new URL(t.database!.url);
+      url.username = role;
+      const client = new Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        const { rows } = await client.query('SELECT count(*)::int AS n FROM audit_log');
+        expect(rows[0].n).toBeGreaterThan(0);
+        await expect(client.query(`UPDATE audit_log SET outcome = 'failure'`)).rejects.toThrow(/permission denied/);
+        await expect(client.query('DELETE FROM audit_log')).rejects.toThrow(/permission denied/);
+        await expect(client.query('SELECT audit_log_purge(10)')).rejects.toThrow(/permission denied/);
+        await expect(client.query('SELECT audit_log_ensure_partitions(now(), 1)')).resolves.toBeDefined();
+      } finally {
+        await client.end();
+      }
+      expect(await verify(t)).toMatchObject({ ok: true });
+    } finally {
+      await t.close();
+      await withAdminClient((c) => c.query(`DROP ROLE IF EXISTS ${role}`));
+    }
+  });
+
+  it('keeps one valid chain with several service instances writing at once', async () => {
+    const first = await createAuditTestApp({ env: { AUDIT_BATCH_SIZE: '7', AUDIT_FLUSH_MS: '2' } });
+    const others = await Promise.all(
+      [1, 2].map(() =>
+        createAuditTestApp({ database: first.database, env: { AUDIT_BATCH_SIZE: '7', AUDIT_FLUSH_MS: '2' } }),
+      ),
+    );
+    const apps = [first, ...others];
+    try {
+      await Promise.all(apps.map((a) => mutate(a, 60)));
+      await Promise.all(apps.map((a) => auditRows(a)));
+      const [{ n, max, load }] = (await first.app
+        .get(DataSource)
+        .query(
+          `SELECT count(*)::int AS n, max(seq)::int AS max, count(*) FILTER (WHERE correlation_id LIKE 'load-%')::int AS load FROM audit_log`,
+        )) as Array<{ n: number; max: number; load: number }>;
+      expect(load).toBe(180);
+      expect(max).toBe(n);
+      expect(await verify(first)).toMatchObject({ ok: true, rowsChecked: n });
+    } finally {
+      for (const a of others) await a.close();
+      await first.close();
+    }
+  });
+});
