@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
@@ -7,6 +8,9 @@ import { resolveCorrelationId } from './common/request-context';
 import { AppConfig } from './config/app.config';
 import { HttpHooks } from './observability/http.hooks';
 import './common/fastify.augment';
+
+/** Every admin controller is mounted under this prefix (see AdminController). */
+const ADMIN_PATH_PREFIX = '/api/admin';
 
 /** A hop count trusts that many proxies nearest the server (what Fastify does with a number). */
 function trustProxySetting(
@@ -26,6 +30,10 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     genReqId: (req: IncomingMessage) => resolveCorrelationId(req.headers['x-request-id']),
     // On close, idle keep-alive sockets are closed while requests in flight run to completion.
     forceCloseConnections: 'idle',
+    // Requests that still arrive on a busy keep-alive connection during close are served by the normal
+    // pipeline (with Connection: close) instead of Fastify's bare JSON 503, which skips problem+json, the
+    // correlation id, the log line and the metrics. Readiness already reports 503 while draining.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
   });
 }
@@ -40,8 +48,21 @@ export function configureApp(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   app.useLogger(app.get(NestPinoLogger));
   app.get(HttpHooks).register(fastify);
+  if (!config.env.ADMIN_ROUTES_ENABLED) hideAdminRoutes(fastify);
   registerJsonBodyParser(fastify, config.env.BODY_LIMIT);
   setupSwagger(app, config);
+}
+
+/**
+ * With ADMIN_ROUTES_ENABLED=false an admin route must be indistinguishable from an unknown one, whatever the
+ * request carries: it is handed to the not-found handler in onRequest, before body parsing (which would
+ * answer 415/413/400) and before any guard runs. Registered after HttpHooks so the correlation id is set.
+ */
+function hideAdminRoutes(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (request.routeOptions.url?.startsWith(ADMIN_PATH_PREFIX)) reply.callNotFound();
+    else done();
+  });
 }
 
 function setupSwagger(app: NestFastifyApplication, config: AppConfig): void {
@@ -61,7 +82,7 @@ function setupSwagger(app: NestFastifyApplication, config: AppConfig): void {
       .build(),
   );
   if (!config.env.ADMIN_ROUTES_ENABLED) {
-    for (const path of Object.keys(document.paths)) if (path.startsWith('/api/admin')) delete document.paths[path];
+    for (const path of Object.keys(document.paths)) if (path.startsWith(ADMIN_PATH_PREFIX)) delete document.paths[path];
   }
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',

@@ -63,7 +63,7 @@ export class ApiKeysRepository {
     includeRevoked: boolean;
     limit: number;
     after?: { createdAt: string; id: string };
-  }): Promise<ApiKeyRow[]> {
+  }): Promise<Array<ApiKeyRow & { cursor_created_at: string }>> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.tenantId !== undefined) {
@@ -76,8 +76,12 @@ export class ApiKeysRepository {
       where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
     params.push(filter.limit);
+    // The cursor needs created_at to the microsecond: a JS Date keeps milliseconds, and keys created in the
+    // same millisecond would otherwise be skipped by the keyset comparison.
     return this.db.query(
-      `SELECT ${COLUMNS} FROM api_keys ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT ${COLUMNS},
+              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_created_at
+         FROM api_keys ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
       params,
     );

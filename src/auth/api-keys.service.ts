@@ -53,8 +53,8 @@ function toView(r: ApiKeyRow): ApiKeyView {
   };
 }
 
-function encodeCursor(row: ApiKeyView): string {
-  return Buffer.from(JSON.stringify([row.createdAt, row.id])).toString('base64url');
+function encodeCursor(row: { cursor_created_at: string; id: string }): string {
+  return Buffer.from(JSON.stringify([row.cursor_created_at, row.id])).toString('base64url');
 }
 
 function decodeCursor(cursor: string): { createdAt: string; id: string } | undefined {
@@ -72,6 +72,7 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } | undef
 export class ApiKeysService implements OnApplicationBootstrap {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly lastTouched = new Map<string, number>();
+  private bootstrapped = false;
 
   constructor(
     private readonly repo: ApiKeysRepository,
@@ -80,12 +81,28 @@ export class ApiKeysService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.bootstrapAdminKey();
+    await this.ensureBootstrapped();
+  }
+
+  /**
+   * With DB_MIGRATE_ON_BOOT=false the schema may not exist yet at boot (the migration job runs alongside).
+   * The process must still start, so readiness can say "pending migrations"; the admin key is then
+   * bootstrapped by the first authentication after the migrations ran.
+   */
+  private async ensureBootstrapped(): Promise<void> {
+    if (this.bootstrapped) return;
+    try {
+      await this.bootstrapAdminKey();
+      this.bootstrapped = true;
+    } catch (err) {
+      this.logger.warn({ err }, 'admin API key not bootstrapped yet (database not migrated?); will retry');
+    }
   }
 
   /** Resolves a presented secret to its principal, or undefined when it is unknown, revoked or expired. */
   async authenticate(secret: string): Promise<Principal | undefined> {
     if (secret.length === 0 || secret.length > MAX_CREDENTIAL_LENGTH) return undefined;
+    if (!this.bootstrapped) await this.ensureBootstrapped();
     const hash = hashApiKey(secret);
     const cacheKey = hash.toString('base64');
     const now = Date.now();
@@ -142,8 +159,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
       limit: limit + 1,
       after,
     });
-    const items = rows.slice(0, limit).map(toView);
-    return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]) : null };
+    const page = rows.slice(0, limit);
+    return { items: page.map(toView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
   }
 
   async revoke(id: string): Promise<ApiKeyView> {

@@ -1,13 +1,32 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, NotFoundException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app.config';
-import { CommonErrorCode, CommonException } from '../common/common.exception';
 import { currentContext } from '../common/request-context';
 import { extractCredential } from './api-key.format';
 import { IS_ADMIN_ROUTE, IS_PUBLIC } from './auth.decorators';
 import { AuthErrorCode, AuthException } from './auth.exception';
 import { ApiKeysService } from './api-keys.service';
+
+/**
+ * The credential headers as sent. Node joins a repeated X-API-Key into one "a, b" string and keeps only the
+ * first Authorization, so `request.headers` cannot show a repetition; the raw header list can.
+ */
+function credentialHeaders(request: FastifyRequest): {
+  'x-api-key'?: string | string[];
+  authorization?: string | string[];
+} {
+  const apiKey: string[] = [];
+  const authorization: string[] = [];
+  const raw = request.raw.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (name === 'x-api-key') apiKey.push(raw[i + 1]);
+    else if (name === 'authorization') authorization.push(raw[i + 1]);
+  }
+  const one = (values: string[]) => (values.length > 1 ? values : values[0]);
+  return { 'x-api-key': one(apiKey), authorization: one(authorization) };
+}
 
 /**
  * Global authentication: every route needs a valid API key unless marked @Public(). Puts the principal on
@@ -27,11 +46,10 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (this.reflector.getAllAndOverride<boolean>(IS_ADMIN_ROUTE, targets) && !this.config.env.ADMIN_ROUTES_ENABLED)
-      throw new CommonException(
-        CommonErrorCode.RouteNotFound,
-        `Cannot ${request.method} ${request.url.split('?', 1)[0]}`,
-      );
-    const credential = extractCredential(request.headers);
+      // Byte for byte what Nest's not-found handler throws for an unknown route (app.setup normally hides
+      // these routes earlier; this covers an admin-marked route mounted outside /api/admin).
+      throw new NotFoundException(`Cannot ${request.method} ${request.url}`);
+    const credential = extractCredential(credentialHeaders(request));
     if (credential.kind === 'none')
       throw new AuthException(
         AuthErrorCode.MissingCredentials,

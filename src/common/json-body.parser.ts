@@ -17,8 +17,9 @@ export function jsonDepthExceeds(value: unknown, limit: number): boolean {
   return false;
 }
 
-function hasPrototypePollution(text: string): boolean {
-  return text.includes('__proto__') || text.includes('constructor');
+/** Cheap pre-check; `\u` is included because `"\u005f_proto__"` is the same key written with an escape. */
+function mayHavePollutionKeys(text: string): boolean {
+  return text.includes('__proto__') || text.includes('constructor') || text.includes('\\u');
 }
 
 function rejectPollution(key: string, value: unknown): unknown {
@@ -40,7 +41,12 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
   fastify.addContentTypeParser(
     /^application\/([\w.+-]+\+)?json(\s*;.*)?$/i,
     { parseAs: 'string', bodyLimit },
-    (_request, body, done) => {
+    (request, body, done) => {
+      // An unknown route answers 404 whatever its body; parsing it would turn that into a 400.
+      if (request.is404) {
+        done(null, undefined);
+        return;
+      }
       const text = body as string;
       if (text.length === 0) {
         done(new CommonException(CommonErrorCode.MalformedJson, 'Request body is empty; send a JSON document.'));
@@ -48,7 +54,7 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
       }
       let parsed: unknown;
       try {
-        parsed = hasPrototypePollution(text) ? JSON.parse(text, rejectPollution) : JSON.parse(text);
+        parsed = mayHavePollutionKeys(text) ? JSON.parse(text, rejectPollution) : JSON.parse(text);
       } catch (err) {
         if (err instanceof CommonException) done(err);
         else

@@ -1,6 +1,9 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
+import { AuditErrorCode, AuditException } from '../audit/audit.exception';
 import { AuthErrorCode, AuthException } from '../auth/auth.exception';
+import { CalcErrorCode, CalcException } from '../calc/calc.exception';
+import { EngineGuardErrorCode, EngineGuardException } from '../engine-guard/engine-guard.exception';
 import { CommonErrorCode, CommonException } from './common.exception';
 import { problemType, type FieldError, type ProblemDetails } from './problem';
 import { currentCorrelationId } from './request-context';
@@ -66,6 +69,44 @@ function mapAuth(e: AuthException): Mapped {
   }
 }
 
+function mapEngine(e: EngineGuardException): Mapped {
+  const base = { code: e.code, detail: e.detail };
+  switch (e.code) {
+    case EngineGuardErrorCode.NonFiniteResponse:
+      return {
+        ...base,
+        status: 500,
+        title: 'Non-finite value in response',
+        errors: e.paths.map((field) => ({ field, message: 'value is not a finite number' })),
+      };
+    case EngineGuardErrorCode.FaultInjectionForbidden:
+      return { ...base, status: 403, title: 'Forbidden' };
+    default:
+      return assertNever(e.code);
+  }
+}
+
+function mapCalc(e: CalcException): Mapped {
+  switch (e.code) {
+    case CalcErrorCode.InvalidInput:
+      return { code: e.code, detail: e.detail, errors: e.fieldErrors, status: 400, title: 'Invalid calculation input' };
+    default:
+      return assertNever(e.code);
+  }
+}
+
+function mapAudit(e: AuditException): Mapped {
+  const base = { code: e.code, detail: e.detail };
+  switch (e.code) {
+    case AuditErrorCode.InvalidCursor:
+      return { ...base, status: 400, title: 'Invalid cursor' };
+    case AuditErrorCode.InvalidRange:
+      return { ...base, status: 400, title: 'Invalid range' };
+    default:
+      return assertNever(e.code);
+  }
+}
+
 /** Fastify's own request errors (content-type parsing, body size) carry FST_* codes. */
 const FASTIFY_CODES: Record<string, CommonErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: CommonErrorCode.UnsupportedMediaType,
@@ -116,9 +157,15 @@ export function toProblem(
       ? mapCommon(error)
       : error instanceof AuthException
         ? mapAuth(error)
-        : error instanceof HttpException
-          ? mapHttp(error)
-          : mapUnknown(error);
+        : error instanceof AuditException
+          ? mapAudit(error)
+          : error instanceof EngineGuardException
+            ? mapEngine(error)
+            : error instanceof CalcException
+              ? mapCalc(error)
+              : error instanceof HttpException
+                ? mapHttp(error)
+                : mapUnknown(error);
   const problem: ProblemDetails = {
     type: problemType(mapped.code.toLowerCase().replace(/_/g, '-')),
     title: mapped.title,

@@ -22,6 +22,17 @@ function productionProblems(env: Env): string[] {
 }
 
 /**
+ * A parser message for a secret key, with anything that could quote the value removed: quoted text, a
+ * trailing "got ..." (e.g. the scheme of a URL whose userinfo was mistaken for one), the raw value itself.
+ */
+function secretSafe(error: string, raw: string | undefined): string {
+  let safe = error.replace(/"[^"]*"/g, '"***"').replace(/,?\s*got\s.*$/s, '');
+  const value = raw?.trim();
+  if (value) safe = safe.split(value).join('***');
+  return safe;
+}
+
+/**
  * Parses and validates the whole environment. Reports every offending key at once; never echoes the value
  * of a secret key in a message.
  */
@@ -32,7 +43,7 @@ export function loadEnv(source: Readonly<Record<string, string | undefined>>): E
     const spec = ENV_SCHEMA[key];
     const result = spec.parse(source[key]);
     if (result.ok) values[key] = result.value;
-    else problems.push(`${key}: ${spec.secret ? result.error.replace(/"[^"]*"/g, '"***"') : result.error}`);
+    else problems.push(`${key}: ${spec.secret ? secretSafe(result.error, source[key]) : result.error}`);
   }
   if (problems.length) throw new ConfigValidationError(problems);
   const env = Object.freeze(values) as Env;
