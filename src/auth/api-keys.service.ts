@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app.config';
 import type { Principal } from '../common/request-context';
-import { ROOT_LOGGER } from '../observability/logger.factory';
+import { createPlainLogger, ROOT_LOGGER } from '../observability/logger.factory';
 import { generateApiKey, hashApiKey, MAX_CREDENTIAL_LENGTH, type ApiKeyRole } from './api-key.format';
 import { AuthErrorCode, AuthException } from './auth.exception';
 import { ApiKeysRepository, type ApiKeyRow } from './api-keys.repository';
@@ -209,8 +209,9 @@ export class ApiKeysService implements OnApplicationBootstrap {
       this.logger.error({ err }, 'ADMIN_API_KEY was revoked through the API; configure a new one');
       return;
     }
+    // The root logger masks every bwk_ key, as it should; this one line exists to hand the key over.
     if (!configured && !this.config.isTest)
-      this.logger.warn(
+      createPlainLogger(this.logger).warn(
         `ADMIN_API_KEY is not set; generated an admin API key for this run: ${secret} (set ADMIN_API_KEY to keep one)`,
       );
   }

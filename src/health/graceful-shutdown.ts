@@ -38,7 +38,9 @@ export async function gracefulShutdown(
   options.onDraining?.();
   try {
     await new Promise((resolve) => setTimeout(resolve, config.env.SHUTDOWN_DRAIN_MS));
-    await app.close();
+    // Nest passes the signal on to beforeApplicationShutdown/onApplicationShutdown hooks (the audit
+    // module records it in SERVICE_STOPPED); its public type omits the parameter.
+    await (app as unknown as { close(signal?: string): Promise<void> }).close(signal);
     logger.info('shutdown complete');
     logger.flush();
     clearTimeout(hardStop);

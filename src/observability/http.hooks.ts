@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { runWithContext } from '../common/request-context';
 import { HttpMetrics } from './http.metrics';
-import { ROOT_LOGGER } from './logger.factory';
+import { createPlainLogger, ROOT_LOGGER } from './logger.factory';
 
 const MAX_LOGGED_PATH = 512;
 
@@ -29,15 +29,7 @@ export class HttpHooks {
     private readonly metrics: HttpMetrics,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
-    this.accessLog = pino(
-      {
-        level: logger.level,
-        base: { service: 'bulwark' },
-        timestamp: pino.stdTimeFunctions.isoTime,
-        formatters: { level: (label) => ({ level: label }) },
-      },
-      (logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym],
-    );
+    this.accessLog = createPlainLogger(logger);
   }
 
   /** Lets other modules (audit) act on every completed request without a second hook of their own. */

@@ -36,9 +36,6 @@ export function createRootLogger(config: AppConfig, destination?: pino.Destinati
     maxDepth: 10,
     maxNodes: 5_000,
     maxStringLength: 16_384,
-    // Outside production the auth module logs a generated bootstrap admin key once, on purpose, so a fresh
-    // checkout is usable; Bulwark keys are therefore left to the field-name rules in logs (audit rows mask them).
-    redactOwnKeys: false,
   });
   return pino(
     {
@@ -67,5 +64,23 @@ export function createRootLogger(config: AppConfig, destination?: pino.Destinati
     // Lines are batched into 4 KiB writes (one syscall for dozens of request lines under load) and
     // flushed at least every 250 ms, so a quiet service still shows its logs promptly.
     destination ?? pino.destination({ sync: false, minLength: 4096, periodicFlush: 250 }),
+  );
+}
+
+/**
+ * A logger on the root logger's destination without its redaction, formatters or mixin, for lines whose
+ * shape the caller controls completely: the per-request access line (no headers, no query string; the
+ * root logger's wildcard redaction would double its cost) and the one line that hands a development
+ * operator the admin key generated for this run.
+ */
+export function createPlainLogger(root: Logger): Logger {
+  return pino(
+    {
+      level: root.level,
+      base: { service: 'bulwark' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    (root as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym],
   );
 }

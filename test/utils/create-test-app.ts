@@ -1,12 +1,13 @@
 import { Test } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { rm } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createFastifyAdapter } from '../../src/app.setup';
 import { AppConfig } from '../../src/config/app.config';
 import { createRootLogger, ROOT_LOGGER } from '../../src/observability/logger.factory';
-import { createTestDatabase, type TestDatabase } from './test-database';
+import { adminUrl, createTestDatabase, type TestDatabase } from './test-database';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdefghijklmnop';
 
@@ -37,18 +38,23 @@ export interface TestAppOptions {
  * database: a clone of the migrated template when TEST_DATABASE_URL is set, in-memory PGlite otherwise.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp & { database?: TestDatabase }> {
-  const database = options.database ?? (await createTestDatabase());
-  const ownsDatabase = !options.database && database !== undefined;
-  const config = AppConfig.withOverrides({
+  const spoolDir = `.data/test-spool/${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const env = (databaseUrl: string): Record<string, string> => ({
     NODE_ENV: 'test',
     LOG_LEVEL: options.captureLogs ? 'info' : 'silent',
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     SHUTDOWN_DRAIN_MS: '0',
-    DATABASE_URL: database?.url ?? '',
+    DATABASE_URL: databaseUrl,
     PGLITE_DIR: 'memory://',
-    AUDIT_SPOOL_DIR: `.data/test-spool/${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    AUDIT_SPOOL_DIR: spoolDir,
     ...options.env,
   });
+  // Validate first: a configuration the test expects to be rejected must not leave a cloned database behind.
+  AppConfig.withOverrides(env(adminUrl() ? 'postgres://validate.invalid/x' : ''));
+  const database = options.database ?? (await createTestDatabase());
+  const ownsDatabase = !options.database && database !== undefined;
+  const config = AppConfig.withOverrides(env(database?.url ?? ''));
+  const ownsSpool = config.env.AUDIT_SPOOL_DIR === spoolDir;
   const logs: Array<Record<string, unknown>> = [];
   let builder = Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
@@ -62,15 +68,21 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     });
     builder = builder.overrideProvider(ROOT_LOGGER).useValue(createRootLogger(config, sink));
   }
-  const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), {
-    bodyParser: false,
-    logger: false,
-  });
-  configureApp(app);
-  await app.init();
+  let app: NestFastifyApplication;
+  try {
+    const moduleRef = await builder.compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), {
+      bodyParser: false,
+      logger: false,
+    });
+    configureApp(app);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  } catch (err) {
+    if (ownsDatabase) await database!.drop();
+    throw err;
+  }
   const fastify = app.getHttpAdapter().getInstance();
-  await fastify.ready();
   let closed = false;
   return {
     app,
@@ -87,6 +99,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       closed = true;
       await app.close();
       if (ownsDatabase) await database!.drop();
+      if (ownsSpool) await rm(spoolDir, { recursive: true, force: true });
     },
   };
 }
