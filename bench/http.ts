@@ -79,6 +79,11 @@ export async function runHttpBench(): Promise<boolean> {
 }
 
 if (require.main === module) {
+  // A wedged server must fail the run, not hang it.
+  setTimeout(() => {
+    console.error('bench/http: timed out after 10 minutes');
+    process.exit(1);
+  }, 600_000).unref();
   runHttpBench().then(
     (ok) => process.exit(ok ? 0 : 1),
     (err: unknown) => {

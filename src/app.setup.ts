@@ -7,6 +7,7 @@ import { registerJsonBodyParser } from './common/json-body.parser';
 import { resolveCorrelationId } from './common/request-context';
 import { AppConfig } from './config/app.config';
 import { HttpHooks } from './observability/http.hooks';
+import { documentLivenessRoute, registerLivenessRoute } from './health/liveness.route';
 import './common/fastify.augment';
 
 /** Every admin controller is mounted under this prefix (see AdminController). */
@@ -48,6 +49,7 @@ export function configureApp(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   app.useLogger(app.get(NestPinoLogger));
   app.get(HttpHooks).register(fastify);
+  registerLivenessRoute(fastify);
   if (!config.env.ADMIN_ROUTES_ENABLED) hideAdminRoutes(fastify);
   registerJsonBodyParser(fastify, config.env.BODY_LIMIT);
   setupSwagger(app, config);
@@ -84,6 +86,7 @@ function setupSwagger(app: NestFastifyApplication, config: AppConfig): void {
   if (!config.env.ADMIN_ROUTES_ENABLED) {
     for (const path of Object.keys(document.paths)) if (path.startsWith(ADMIN_PATH_PREFIX)) delete document.paths[path];
   }
+  documentLivenessRoute(document);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },

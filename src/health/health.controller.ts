@@ -22,13 +22,6 @@ export class HealthController {
     private readonly registry: HealthRegistry,
   ) {}
 
-  @Get('live')
-  @ApiOperation({ summary: 'Liveness: 200 while the event loop runs. Checks no dependency.' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
-  live(): { status: 'ok' } {
-    return { status: 'ok' };
-  }
-
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: database reachable, migrations applied, not shutting down.' })
   @ApiOkResponse({ schema: { example: EXAMPLE } })

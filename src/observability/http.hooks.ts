@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { Redactor } from '../common/redactor';
+import { AppConfig } from '../config/app.config';
 import { runWithContext } from '../common/request-context';
 import { HttpMetrics } from './http.metrics';
-import { createPlainLogger, ROOT_LOGGER } from './logger.factory';
+import { ROOT_LOGGER } from './logger.factory';
 
 const MAX_LOGGED_PATH = 512;
 
@@ -18,18 +20,20 @@ export type ResponseListener = (request: FastifyRequest, reply: FastifyReply) =>
 @Injectable()
 export class HttpHooks {
   private readonly responseListeners: ResponseListener[] = [];
-  /**
-   * The access line has a fixed shape with no secrets in it (no headers, no query string), so it is
-   * written by a plain logger on the same destination: the root logger's wildcard redaction and log
-   * formatters would double the cost of the one line every request writes.
-   */
-  private readonly accessLog: Logger;
+  private readonly destination: DestinationStream;
+  private readonly redactor: Redactor;
 
   constructor(
     private readonly metrics: HttpMetrics,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    config: AppConfig,
   ) {
-    this.accessLog = createPlainLogger(logger);
+    this.destination = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
+    this.redactor = new Redactor({
+      enabled: config.env.AUDIT_REDACT,
+      extraFields: config.env.AUDIT_REDACT_EXTRA_FIELDS,
+      stripNewlines: true,
+    });
   }
 
   /** Lets other modules (audit) act on every completed request without a second hook of their own. */
@@ -57,19 +61,21 @@ export class HttpHooks {
 
   private completed(request: FastifyRequest, reply: FastifyReply): void {
     const route = request.routeOptions.url;
+    const status = reply.statusCode;
     const durationMs = reply.elapsedTime;
-    this.metrics.observe(request.method, route, reply.statusCode, durationMs / 1000);
-    const path = request.url.split('?', 1)[0].slice(0, MAX_LOGGED_PATH);
-    const line = {
-      correlationId: request.id,
-      method: request.method,
-      route: route ?? null,
-      path,
-      statusCode: reply.statusCode,
-      durationMs: Math.round(durationMs * 100) / 100,
-      keyId: request.principal?.keyId,
-    };
-    if (reply.statusCode >= 500) this.accessLog.error(line, 'request completed');
-    else this.accessLog.info(line, 'request completed');
+    this.metrics.observe(request.method, route, status, durationMs / 1000);
+    const level = status >= 500 ? 'error' : 'info';
+    if (!this.logger.isLevelEnabled(level)) return;
+    // A path can carry a token (/reset/<token>); it goes through the same redactor as every other log value.
+    const path = this.redactor.redactString(request.url.split('?', 1)[0].slice(0, MAX_LOGGED_PATH));
+    const keyId = request.principal?.keyId;
+    // The line every request writes, serialised by hand: its fields are fixed, so this is pino's output
+    // without pino's per-call work. Strings that come from the client are JSON-escaped.
+    this.destination.write(
+      `{"level":"${level}","time":"${new Date().toISOString()}","service":"bulwark","correlationId":${JSON.stringify(request.id)},` +
+        `"method":"${request.method}","route":${route === undefined ? 'null' : JSON.stringify(route)},"path":${JSON.stringify(path)},` +
+        `"statusCode":${status},"durationMs":${Math.round(durationMs * 100) / 100}${keyId ? `,"keyId":"${keyId}"` : ''},` +
+        `"msg":"request completed"}\n`,
+    );
   }
 }
