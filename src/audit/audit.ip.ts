@@ -4,8 +4,21 @@ import { isIP } from 'node:net';
  * The client address in the text form PostgreSQL's inet prints (host(), no mask), so the hash computed from
  * it before insert matches the value read back. IPv4-mapped IPv6 becomes plain IPv4.
  */
+const CACHE_LIMIT = 4_096;
+/** Clients repeat their address on every request; parsing it each time showed up in the per-request profile. */
+const cache = new Map<string, string | null>();
+
 export function normaliseIp(raw: string | undefined): string | null {
   if (!raw) return null;
+  const cached = cache.get(raw);
+  if (cached !== undefined) return cached;
+  const ip = parseIp(raw);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(raw, ip);
+  return ip;
+}
+
+function parseIp(raw: string): string | null {
   const ip = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw;
   const kind = isIP(ip);
   if (kind === 4)
@@ -15,7 +28,7 @@ export function normaliseIp(raw: string | undefined): string | null {
       .join('.');
   if (kind !== 6) return null;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return normaliseIp(mapped[1]);
+  if (mapped) return parseIp(mapped[1]);
   const words = expandIpv6(ip);
   if (!words) return null;
   if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff)

@@ -121,10 +121,11 @@ export class AuditRecordFactory {
     durationMs?: number;
   }): AuditRecord {
     const now = new Date();
+    const occurredAt = now.toISOString();
     const action = cut(f.action, 64) ?? 'UNKNOWN';
     return {
       id: randomUUID(),
-      occurred_at: now.toISOString(),
+      occurred_at: occurredAt,
       tenant_id: cut(f.tenantId, 64),
       actor_type: f.actorType,
       actor_id: cut(f.actorId, 128),
@@ -143,7 +144,7 @@ export class AuditRecordFactory {
       http_method: f.method ?? null,
       status_code: f.status ?? null,
       duration_ms: f.durationMs ?? null,
-      retention_until: retentionUntil(action, now, this.retentionDays),
+      retention_until: retentionUntil(action, now, this.retentionDays, occurredAt),
     };
   }
 }

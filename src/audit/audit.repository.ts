@@ -21,6 +21,9 @@ export interface StoredAuditRow extends ChainedRecord {
   legal_hold: boolean;
 }
 
+/** SQLSTATE raised by audit_log_append when the chain head is not where the batch continues it. */
+export const HEAD_MOVED = 'BW409';
+
 export interface ChainPoint {
   seq: bigint;
   hash: string;
@@ -100,7 +103,7 @@ export class AuditRepository {
   async insertChained(
     batch: ReadonlyArray<{ record: AuditRecord; parts: CanonicalParts }>,
     dedupe: boolean,
-  ): Promise<number> {
+  ): Promise<{ inserted: number; head: ChainPoint }> {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
@@ -109,6 +112,7 @@ export class AuditRepository {
         `SELECT seq::text AS seq, encode(hash, 'hex') AS hash FROM audit_chain_head WHERE id = 1 FOR UPDATE`,
       )) as Array<{ seq: string; hash: string }>;
       let todo = batch;
+      let newHead: ChainPoint = { seq: BigInt(head.seq), hash: head.hash };
       if (dedupe) {
         const keys = JSON.stringify(batch.map((b) => ({ id: b.record.id, occurred_at: b.record.occurred_at })));
         const existing = (await runner.query(
@@ -129,15 +133,28 @@ export class AuditRepository {
           `UPDATE audit_chain_head SET seq = $1::bigint, hash = decode($2, 'hex'), updated_at = now() WHERE id = 1`,
           [chained.head.seq.toString(), chained.head.hash],
         );
+        newHead = chained.head;
       }
       await runner.commitTransaction();
-      return todo.length;
+      return { inserted: todo.length, head: newHead };
     } catch (err) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw err;
     } finally {
       await runner.release();
     }
+  }
+
+  /**
+   * The writer's fast path: one autocommit statement (audit_log_append) inserts rows the caller already chained from
+   * `prev`, the head it carries in memory, and moves the head to `chained.head`. The function checks `prev` under
+   * the head row lock; when another writer moved the head it raises HEAD_MOVED and nothing is written.
+   */
+  async append(prev: ChainPoint, chained: { json: string; head: ChainPoint }): Promise<void> {
+    await this.db.query(
+      `SELECT audit_log_append($1::bigint, decode($2, 'hex'), $3::bigint, decode($4, 'hex'), $5::json)`,
+      [prev.seq.toString(), prev.hash, chained.head.seq.toString(), chained.head.hash, chained.json],
+    );
   }
 
   async ensurePartitions(from: Date, months: number): Promise<number> {

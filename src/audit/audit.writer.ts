@@ -16,9 +16,9 @@ import {
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app.config';
 import { ROOT_LOGGER } from '../observability/logger.factory';
-import { canonicalParts, type CanonicalParts } from './audit.hash-chain';
+import { canonicalParts, chainJson, type CanonicalParts } from './audit.hash-chain';
 import { AuditMetrics } from './audit.metrics';
-import { AuditRepository } from './audit.repository';
+import { AuditRepository, HEAD_MOVED, type ChainPoint } from './audit.repository';
 import { AuditSpool, type SpoolSegment } from './audit.spool';
 import type { AuditRecord } from './audit.types';
 
@@ -33,6 +33,8 @@ interface Pending {
 /** Longest a batch transaction may take before it is treated as failed (its records then spool). */
 const WRITE_TIMEOUT_MS = 10_000;
 const RETRY_SLEEP_MS = 250;
+/** Records canonicalised between two yields to the event loop while a batch is in the database. */
+const PREPARE_CHUNK = 64;
 
 /**
  * Asynchronous, batched, lossless audit writer.
@@ -67,6 +69,11 @@ export class AuditWriter {
   private readonly flushMs: number;
   private readonly maxQueue: number;
   private readonly highWater: number;
+  /**
+   * The chain head as this writer last committed it. The next batch is hashed from it before the database is
+   * asked; audit_log_append checks it under the head lock. Unknown (undefined) at start and after any error.
+   */
+  private head: ChainPoint | undefined;
 
   constructor(
     private readonly repository: AuditRepository,
@@ -229,10 +236,57 @@ export class AuditWriter {
 
   private async write(batch: Pending[], dedupe: boolean): Promise<void> {
     const started = performance.now();
-    const items = batch.map((p) => ({ record: p.record, parts: (p.parts ??= canonicalParts(p.record)) }));
-    await this.repository.insertChained(items, dedupe);
+    try {
+      const items = batch.map((p) => ({ record: p.record, parts: (p.parts ??= canonicalParts(p.record)) }));
+      if (dedupe || !this.head) {
+        // First batch, or a retry after an error whose commit may have happened: lock, skip stored ids, re-read.
+        this.head = undefined;
+        this.head = (await this.repository.insertChained(items, dedupe)).head;
+      } else {
+        try {
+          await this.appendChained(items, this.head);
+        } catch (err) {
+          if ((err as { code?: string }).code !== HEAD_MOVED) throw err;
+          // Another writer (instance) extended the chain: not a failure, hash again under the lock from its head.
+          this.head = undefined;
+          this.head = (await this.repository.insertChained(items, true)).head;
+        }
+      }
+    } catch (err) {
+      this.head = undefined;
+      throw err;
+    }
     this.metrics.batch('ok', (performance.now() - started) / 1000);
     for (const p of batch) p.durable?.();
+  }
+
+  /**
+   * One round trip per batch, pipelined: while the batch is in the database, the records queued behind it are
+   * canonicalised (the chain-independent part of hashing), so Node and PostgreSQL work at the same time.
+   */
+  private async appendChained(items: Array<{ parts: CanonicalParts }>, from: ChainPoint): Promise<void> {
+    const chained = chainJson(items, from);
+    const sent = this.repository.append(from, chained);
+    const prepared = this.prepareAhead();
+    try {
+      await sent;
+    } finally {
+      await prepared;
+    }
+    this.head = chained.head;
+  }
+
+  /** Canonicalises up to one batch of queued records, yielding to the event loop between chunks. */
+  private async prepareAhead(): Promise<void> {
+    let i = 0;
+    while (i < this.queue.length && i < this.batchSize) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const end = Math.min(this.queue.length, this.batchSize, i + PREPARE_CHUNK);
+      for (; i < end; i++) {
+        const p = this.queue[i];
+        p.parts ??= canonicalParts(p.record);
+      }
+    }
   }
 
   /** Replays one batch from the oldest spool segment. Returns false when the database refused it. */
@@ -257,7 +311,11 @@ export class AuditWriter {
       try {
         const started = performance.now();
         const items = chunk.map((record) => ({ record, parts: canonicalParts(record) }));
-        await this.retry.execute(() => this.guarded.execute(() => this.repository.insertChained(items, true)));
+        this.head = undefined;
+        const { head } = await this.retry.execute(() =>
+          this.guarded.execute(() => this.repository.insertChained(items, true)),
+        );
+        this.head = head;
         this.metrics.batch('replayed', (performance.now() - started) / 1000);
       } catch (err) {
         if (!(err instanceof BrokenCircuitError))
