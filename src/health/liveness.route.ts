@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import type { RouteConfig } from '../observability/http.hooks';
 
 export const LIVENESS_PATH = '/health/live';
 
@@ -12,7 +13,10 @@ export const LIVENESS_PATH = '/health/live';
 export function registerLivenessRoute(fastify: FastifyInstance): void {
   fastify.get(
     LIVENESS_PATH,
-    { schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } },
+    {
+      schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
+      config: { asyncContext: false } satisfies RouteConfig,
+    },
     (_request, reply) => {
       void reply.header('cache-control', 'no-store');
       return { status: 'ok' };

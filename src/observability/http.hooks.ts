@@ -9,6 +9,11 @@ import { ROOT_LOGGER } from './logger.factory';
 
 const MAX_LOGGED_PATH = 512;
 
+/** Per-route Fastify config this hook reads: `asyncContext: false` skips the correlation context. */
+export interface RouteConfig {
+  asyncContext?: boolean;
+}
+
 /** Called once per finished request (any status, any route, rejected or not), after the response is sent. */
 export type ResponseListener = (request: FastifyRequest, reply: FastifyReply) => void;
 
@@ -44,7 +49,10 @@ export class HttpHooks {
   register(fastify: FastifyInstance): void {
     fastify.addHook('onRequest', (request, reply, done) => {
       void reply.header('x-request-id', request.id);
-      runWithContext({ correlationId: request.id }, done);
+      // A route that runs no application code (liveness) has nothing to carry; async context on Node 20
+      // installs promise hooks for the rest of the request, so it is opened only where it is used.
+      if ((request.routeOptions.config as RouteConfig | undefined)?.asyncContext === false) done();
+      else runWithContext({ correlationId: request.id }, done);
     });
     fastify.addHook('onResponse', (request, reply, done) => {
       this.completed(request, reply);
@@ -66,8 +74,10 @@ export class HttpHooks {
     this.metrics.observe(request.method, route, status, durationMs / 1000);
     const level = status >= 500 ? 'error' : 'info';
     if (!this.logger.isLevelEnabled(level)) return;
-    // A path can carry a token (/reset/<token>); it goes through the same redactor as every other log value.
-    const path = this.redactor.redactString(request.url.split('?', 1)[0].slice(0, MAX_LOGGED_PATH));
+    // A path can carry a token (/reset/<token>); it goes through the same redactor as every other log value,
+    // unless it is exactly a parameterless route template.
+    const rawPath = request.url.split('?', 1)[0].slice(0, MAX_LOGGED_PATH);
+    const path = rawPath === route ? rawPath : this.redactor.redactString(rawPath);
     const keyId = request.principal?.keyId;
     // The line every request writes, serialised by hand: its fields are fixed, so this is pino's output
     // without pino's per-call work. Strings that come from the client are JSON-escaped.
