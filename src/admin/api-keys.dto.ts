@@ -15,9 +15,8 @@ import {
   Min,
   MinDate,
 } from 'class-validator';
-import { API_KEY_ROLES, type ApiKeyRole } from '../auth/api-key.format';
-
-const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+import { API_KEY_ROLES, TENANT_ID_PATTERN, type ApiKeyRole } from '../auth/api-key.format';
+import { toBool, toDate, toInt } from '../common/query.transforms';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'billing-service', description: 'Human label, 1-100 chars.' })
@@ -32,14 +31,14 @@ export class CreateApiKeyDto {
 
   @ApiProperty({ example: 'acme', description: 'Tenant the key acts for: letters, digits, _ . -, max 64.' })
   @IsString()
-  @Matches(TENANT, {
+  @Matches(TENANT_ID_PATTERN, {
     message: 'tenantId must be 1-64 chars of letters, digits, _ . - and start with a letter or digit',
   })
   tenantId!: string;
 
   @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z', description: 'Expiry (ISO 8601, future).' })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? new Date(value) : value))
+  @Transform(toDate)
   @IsDate({ message: 'expiresAt must be an ISO 8601 date-time' })
   @MinDate(() => new Date(), { message: 'expiresAt must be in the future' })
   expiresAt?: Date;
@@ -49,20 +48,18 @@ export class ListApiKeysQuery {
   @ApiPropertyOptional({ example: 'acme' })
   @IsOptional()
   @IsString()
-  @Matches(TENANT)
+  @Matches(TENANT_ID_PATTERN)
   tenantId?: string;
 
   @ApiPropertyOptional({ default: false })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(toBool)
   @IsBoolean()
   includeRevoked?: boolean;
 
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
-  )
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(500)

@@ -2,10 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { OUTCOMES, type Outcome } from '../audit/audit.types';
+import { TENANT_ID_PATTERN } from '../auth/api-key.format';
+import { toDate, toInt } from '../common/query.transforms';
 
-const toDate = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? new Date(value) : value);
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
 const ISO_MESSAGE = 'must be an ISO 8601 date-time';
 
 export class AuditFiltersQuery {
@@ -27,7 +26,7 @@ export class AuditFiltersQuery {
 
   @ApiPropertyOptional({ example: 'acme' })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { message: 'tenant must be a tenant id' })
+  @Matches(TENANT_ID_PATTERN, { message: 'tenant must be a tenant id' })
   tenant?: string;
 
   @ApiPropertyOptional({ example: 'api_key' })

@@ -3,6 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 export const API_KEY_ROLES = ['client', 'auditor', 'admin'] as const;
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
+/** A tenant id: 1-64 letters, digits, `_ . -`, starting with a letter or digit. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 /** Longest credential we hash; anything longer is refused before doing work. */
 export const MAX_CREDENTIAL_LENGTH = 512;
 

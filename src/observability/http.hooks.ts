@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import pino, { type DestinationStream, type Logger } from 'pino';
-import { Redactor } from '../common/redactor';
+import type { DestinationStream, Logger } from 'pino';
+import type { Redactor } from '../common/redactor';
 import { AppConfig } from '../config/app.config';
 import { runWithContext } from '../common/request-context';
 import { HttpMetrics } from './http.metrics';
-import { ROOT_LOGGER } from './logger.factory';
+import { createLogRedactor, logDestination, ROOT_LOGGER } from './logger.factory';
 
 const MAX_LOGGED_PATH = 512;
 
@@ -33,12 +33,8 @@ export class HttpHooks {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     config: AppConfig,
   ) {
-    this.destination = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
-    this.redactor = new Redactor({
-      enabled: config.env.AUDIT_REDACT,
-      extraFields: config.env.AUDIT_REDACT_EXTRA_FIELDS,
-      stripNewlines: true,
-    });
+    this.destination = logDestination(logger);
+    this.redactor = createLogRedactor(config);
   }
 
   /** Lets other modules (audit) act on every completed request without a second hook of their own. */

@@ -26,10 +26,12 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
  * The process's one pino instance. Every line carries the correlation id of the request it was written
  * in, taken from async context, so code never has to pass it along.
  */
-export function createRootLogger(config: AppConfig, destination?: pino.DestinationStream): Logger {
-  // The audit trail's redactor, in log mode: secrets in any field or message are masked the same way, and
-  // CR/LF in strings cannot forge extra log lines. The fixed paths below stay as a second, cheaper net.
-  const redactor = new Redactor({
+/**
+ * The audit trail's redactor, in log mode: secrets in any field or message are masked the same way, and
+ * CR/LF in strings cannot forge extra log lines.
+ */
+export function createLogRedactor(config: AppConfig): Redactor {
+  return new Redactor({
     enabled: config.env.AUDIT_REDACT,
     extraFields: config.env.AUDIT_REDACT_EXTRA_FIELDS,
     stripNewlines: true,
@@ -37,6 +39,16 @@ export function createRootLogger(config: AppConfig, destination?: pino.Destinati
     maxNodes: 5_000,
     maxStringLength: 16_384,
   });
+}
+
+/** The stream a pino logger writes to, for writers that share it (the access line, the plain logger). */
+export function logDestination(logger: Logger): pino.DestinationStream {
+  return (logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym];
+}
+
+export function createRootLogger(config: AppConfig, destination?: pino.DestinationStream): Logger {
+  // The fixed redact paths below stay as a second, cheaper net under the redactor.
+  const redactor = createLogRedactor(config);
   return pino(
     {
       level: config.env.LOG_LEVEL,
@@ -81,6 +93,6 @@ export function createPlainLogger(root: Logger): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    (root as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym],
+    logDestination(root),
   );
 }

@@ -1,24 +1,13 @@
 import { DataSource } from 'typeorm';
 import { ApiKeysController } from '../../src/admin/api-keys.controller';
+import type { ApiKeyView } from '../../src/auth/api-keys.service';
 import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../utils/create-test-app';
 import { expectProblem } from '../utils/http-expect';
 
 const ADMIN_KEYS = '/api/admin/api-keys';
 const KEY_SHAPE = /^bwk_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{43}$/;
 
-interface KeyView {
-  id: string;
-  name: string;
-  role: string;
-  tenantId: string;
-  prefix: string;
-  bootstrap: boolean;
-  createdBy: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-}
+type KeyView = ApiKeyView;
 type CreatedKey = KeyView & { key: string };
 interface Page {
   items: KeyView[];
