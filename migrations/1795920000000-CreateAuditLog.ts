@@ -1,6 +1,55 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * The writer's first batch protocol (replaced by audit_chain_advance in 1795930000000; kept here, and exported for
+ * that migration's down(), so this migration still creates exactly what it always did).
+ */
+export const AUDIT_LOG_APPEND_FUNCTION = `
+      -- The writer's fast path, one autocommit statement per batch. The single writer of an instance carries the
+      -- chain head in memory and hashes the batch before calling; the function locks the head row (serialising every
+      -- writer of every instance) and inserts the rows and moves the head only if the head is exactly where the
+      -- batch continues it, so the chain stays one chain whatever callers send. Otherwise it raises BW409 and
+      -- nothing is written. SECURITY INVOKER: the caller's own INSERT/UPDATE privileges apply.
+      CREATE FUNCTION audit_log_append(
+        p_prev_seq bigint, p_prev_hash bytea, p_last_seq bigint, p_last_hash bytea, p_rows json)
+      RETURNS bigint
+      LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+      DECLARE
+        v_seq bigint;
+        v_hash bytea;
+        v_count bigint;
+      BEGIN
+        SELECT h.seq, h.hash INTO v_seq, v_hash FROM audit_chain_head h WHERE h.id = 1 FOR UPDATE;
+        IF v_seq IS DISTINCT FROM p_prev_seq OR v_hash IS DISTINCT FROM p_prev_hash THEN
+          RAISE EXCEPTION 'audit_log_append: chain head is at seq %, not %', v_seq, p_prev_seq USING ERRCODE = 'BW409';
+        END IF;
+        INSERT INTO audit_log (id, seq, occurred_at, tenant_id, actor_type, actor_id, action, outcome, entity_type,
+                               entity_id, changes, details, ip_address, user_agent, correlation_id, session_id_hash,
+                               request_path, route, http_method, status_code, duration_ms, retention_until,
+                               prev_hash, hash)
+        SELECT x.id, x.seq, x.occurred_at, x.tenant_id, x.actor_type, x.actor_id, x.action, x.outcome, x.entity_type,
+               x.entity_id, x.changes, x.details, x.ip_address::inet, x.user_agent, x.correlation_id,
+               x.session_id_hash, x.request_path, x.route, x.http_method, x.status_code, x.duration_ms,
+               x.retention_until, decode(x.prev_hash, 'hex'), decode(x.hash, 'hex')
+        FROM json_to_recordset(p_rows) AS x(
+          id uuid, seq bigint, occurred_at timestamptz, tenant_id text, actor_type text, actor_id text, action text,
+          outcome text, entity_type text, entity_id text, changes jsonb, details jsonb, ip_address text,
+          user_agent text, correlation_id text, session_id_hash text, request_path text, route text,
+          http_method text, status_code smallint, duration_ms float8, retention_until timestamptz, prev_hash text,
+          hash text);
+        GET DIAGNOSTICS v_count = ROW_COUNT;
+        -- The caller computed seq p_prev_seq + 1 .. p_last_seq; a batch of any other size cannot be a continuation.
+        IF v_count <> p_last_seq - p_prev_seq THEN
+          RAISE EXCEPTION 'audit_log_append: % rows do not continue the chain from seq % to %', v_count, p_prev_seq,
+            p_last_seq;
+        END IF;
+        UPDATE audit_chain_head SET seq = p_last_seq, hash = p_last_hash, updated_at = now() WHERE id = 1;
+        RETURN p_last_seq;
+      END $$;
+      REVOKE ALL ON FUNCTION audit_log_append(bigint, bytea, bigint, bytea, json) FROM PUBLIC;
+`;
+
+/**
  * The audit trail: a month-partitioned append-only table, the chain head (one row, locked per batch so
  * every writer of every instance extends one chain), the retention checkpoint, and the two database roles
  * the operator grants to the application's login role:
@@ -85,48 +134,7 @@ export class CreateAuditLog1795920000000 implements MigrationInterface {
       CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
         FOR EACH STATEMENT EXECUTE FUNCTION audit_log_guard();
 
-      -- The writer's fast path, one autocommit statement per batch. The single writer of an instance carries the
-      -- chain head in memory and hashes the batch before calling; the function locks the head row (serialising every
-      -- writer of every instance) and inserts the rows and moves the head only if the head is exactly where the
-      -- batch continues it, so the chain stays one chain whatever callers send. Otherwise it raises BW409 and
-      -- nothing is written. SECURITY INVOKER: the caller's own INSERT/UPDATE privileges apply.
-      CREATE FUNCTION audit_log_append(
-        p_prev_seq bigint, p_prev_hash bytea, p_last_seq bigint, p_last_hash bytea, p_rows json)
-      RETURNS bigint
-      LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
-      DECLARE
-        v_seq bigint;
-        v_hash bytea;
-        v_count bigint;
-      BEGIN
-        SELECT h.seq, h.hash INTO v_seq, v_hash FROM audit_chain_head h WHERE h.id = 1 FOR UPDATE;
-        IF v_seq IS DISTINCT FROM p_prev_seq OR v_hash IS DISTINCT FROM p_prev_hash THEN
-          RAISE EXCEPTION 'audit_log_append: chain head is at seq %, not %', v_seq, p_prev_seq USING ERRCODE = 'BW409';
-        END IF;
-        INSERT INTO audit_log (id, seq, occurred_at, tenant_id, actor_type, actor_id, action, outcome, entity_type,
-                               entity_id, changes, details, ip_address, user_agent, correlation_id, session_id_hash,
-                               request_path, route, http_method, status_code, duration_ms, retention_until,
-                               prev_hash, hash)
-        SELECT x.id, x.seq, x.occurred_at, x.tenant_id, x.actor_type, x.actor_id, x.action, x.outcome, x.entity_type,
-               x.entity_id, x.changes, x.details, x.ip_address::inet, x.user_agent, x.correlation_id,
-               x.session_id_hash, x.request_path, x.route, x.http_method, x.status_code, x.duration_ms,
-               x.retention_until, decode(x.prev_hash, 'hex'), decode(x.hash, 'hex')
-        FROM json_to_recordset(p_rows) AS x(
-          id uuid, seq bigint, occurred_at timestamptz, tenant_id text, actor_type text, actor_id text, action text,
-          outcome text, entity_type text, entity_id text, changes jsonb, details jsonb, ip_address text,
-          user_agent text, correlation_id text, session_id_hash text, request_path text, route text,
-          http_method text, status_code smallint, duration_ms float8, retention_until timestamptz, prev_hash text,
-          hash text);
-        GET DIAGNOSTICS v_count = ROW_COUNT;
-        -- The caller computed seq p_prev_seq + 1 .. p_last_seq; a batch of any other size cannot be a continuation.
-        IF v_count <> p_last_seq - p_prev_seq THEN
-          RAISE EXCEPTION 'audit_log_append: % rows do not continue the chain from seq % to %', v_count, p_prev_seq,
-            p_last_seq;
-        END IF;
-        UPDATE audit_chain_head SET seq = p_last_seq, hash = p_last_hash, updated_at = now() WHERE id = 1;
-        RETURN p_last_seq;
-      END $$;
-      REVOKE ALL ON FUNCTION audit_log_append(bigint, bytea, bigint, bytea, json) FROM PUBLIC;
+      ${AUDIT_LOG_APPEND_FUNCTION}
 
       -- Monthly partitions [month, month + 1). Runs as the owner so the writer role can call it.
       CREATE FUNCTION audit_log_ensure_partitions(p_from timestamptz, p_months integer) RETURNS integer

@@ -2,36 +2,11 @@ import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { AuditErrorCode, AuditException } from './audit.exception';
 import { AuditRepository, type AuditFilters, type StoredAuditRow } from './audit.repository';
+import { AUDIT_RECORD_COLUMNS } from './audit.types';
 
 const EXPORT_PAGE = 1_000;
 
-export const EXPORT_COLUMNS = [
-  'seq',
-  'id',
-  'occurred_at',
-  'tenant_id',
-  'actor_type',
-  'actor_id',
-  'action',
-  'outcome',
-  'entity_type',
-  'entity_id',
-  'changes',
-  'details',
-  'ip_address',
-  'user_agent',
-  'correlation_id',
-  'session_id_hash',
-  'request_path',
-  'route',
-  'http_method',
-  'status_code',
-  'duration_ms',
-  'retention_until',
-  'legal_hold',
-  'prev_hash',
-  'hash',
-] as const;
+export const EXPORT_COLUMNS = ['seq', ...AUDIT_RECORD_COLUMNS, 'legal_hold', 'prev_hash', 'hash'] as const;
 
 export interface AuditPage {
   items: StoredAuditRow[];

@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DomainAuditEvent } from '../common/audit-sink';
@@ -124,7 +125,7 @@ export class AuditRecordFactory {
     const occurredAt = now.toISOString();
     const action = cut(f.action, 64) ?? 'UNKNOWN';
     return {
-      id: randomUUID(),
+      id: uuidv7(),
       occurred_at: occurredAt,
       tenant_id: cut(f.tenantId, 64),
       actor_type: f.actorType,

@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import type { CanonicalParts } from './audit.hash-chain';
-import { chainJson } from './audit.hash-chain';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { DataSource, type QueryRunner } from 'typeorm';
+import { PglitePool } from '../database/pglite.pool';
+import { chainRows, COPY_COLUMNS, preparedFor, type PreparedRow, type RowFormat } from './audit.row-format';
 import type { AuditRecord, ChainedRecord } from './audit.types';
 
 export interface AuditFilters {
@@ -21,7 +25,7 @@ export interface StoredAuditRow extends ChainedRecord {
   legal_hold: boolean;
 }
 
-/** SQLSTATE raised by audit_log_append when the chain head is not where the batch continues it. */
+/** SQLSTATE raised by audit_chain_advance when the chain head is not where the batch continues it. */
 export const HEAD_MOVED = 'BW409';
 
 export interface ChainPoint {
@@ -34,7 +38,9 @@ const COLUMNS =
   'details, ip_address, user_agent, correlation_id, session_id_hash, request_path, route, http_method, ' +
   'status_code, duration_ms, retention_until, prev_hash, hash';
 
-/** The JSON batch is unpacked server side: one parameter, one statement, the same on pg and PGlite. */
+const COPY_BATCH = `COPY audit_log (${COPY_COLUMNS.join(', ')}) FROM STDIN`;
+
+/** PGlite's batch: one JSON parameter unpacked server side. */
 const INSERT_BATCH = `
   INSERT INTO audit_log (${COLUMNS})
   SELECT id, seq, occurred_at, tenant_id, actor_type, actor_id, action, outcome, entity_type, entity_id, changes,
@@ -95,24 +101,26 @@ export class AuditRepository {
     return this.db.isInitialized;
   }
 
+  /** COPY on PostgreSQL; PGlite (embedded, no COPY FROM STDIN through this driver) takes the JSON statement. */
+  get rowFormat(): RowFormat {
+    return (this.db.driver as unknown as { master?: unknown }).master instanceof PglitePool ? 'json' : 'copy';
+  }
+
   /**
-   * One transaction: lock the chain head (serialising every writer of every instance), optionally skip
-   * records already stored (spool replay after an ambiguous commit), assign seq and hashes, insert all rows
-   * with one statement, move the head. Returns how many rows were inserted.
+   * The locking path, for the first batch, retries and spool replay: lock the chain head (serialising every writer
+   * of every instance), optionally skip records already stored (an ambiguous commit before a retry), chain the rest
+   * from the head as locked, insert and advance. Returns how many rows were inserted and the head after.
    */
   async insertChained(
-    batch: ReadonlyArray<{ record: AuditRecord; parts: CanonicalParts }>,
+    batch: ReadonlyArray<{ record: AuditRecord; row?: PreparedRow }>,
     dedupe: boolean,
   ): Promise<{ inserted: number; head: ChainPoint }> {
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
+    return this.transaction(async (runner) => {
       const [head] = (await runner.query(
         `SELECT seq::text AS seq, encode(hash, 'hex') AS hash FROM audit_chain_head WHERE id = 1 FOR UPDATE`,
       )) as Array<{ seq: string; hash: string }>;
+      const from: ChainPoint = { seq: BigInt(head.seq), hash: head.hash };
       let todo = batch;
-      let newHead: ChainPoint = { seq: BigInt(head.seq), hash: head.hash };
       if (dedupe) {
         const keys = JSON.stringify(batch.map((b) => ({ id: b.record.id, occurred_at: b.record.occurred_at })));
         const existing = (await runner.query(
@@ -126,35 +134,54 @@ export class AuditRepository {
           todo = batch.filter((b) => !seen.has(b.record.id));
         }
       }
-      if (todo.length) {
-        const chained = chainJson(todo, { seq: BigInt(head.seq), hash: head.hash });
-        await runner.query(INSERT_BATCH, [chained.json]);
-        await runner.query(
-          `UPDATE audit_chain_head SET seq = $1::bigint, hash = decode($2, 'hex'), updated_at = now() WHERE id = 1`,
-          [chained.head.seq.toString(), chained.head.hash],
-        );
-        newHead = chained.head;
-      }
+      if (!todo.length) return { inserted: 0, head: from };
+      const format = this.rowFormat;
+      const rows = todo.map((b) => preparedFor(b.record, b.row, format));
+      return { inserted: todo.length, head: await this.appendIn(runner, from, rows) };
+    });
+  }
+
+  /**
+   * The writer's fast path: rows the caller prepared are chained from `prev`, the head the writer carries in memory,
+   * inserted, and the head advanced, in one transaction whose head lock is held only for the advance. When another
+   * writer moved the head meanwhile, audit_chain_advance raises HEAD_MOVED and the transaction rolls back.
+   */
+  async append(prev: ChainPoint, rows: ReadonlyArray<PreparedRow>): Promise<ChainPoint> {
+    return this.transaction((runner) => this.appendIn(runner, prev, rows));
+  }
+
+  private async appendIn(runner: QueryRunner, prev: ChainPoint, rows: ReadonlyArray<PreparedRow>): Promise<ChainPoint> {
+    const format = this.rowFormat;
+    const chained = chainRows(rows, prev, format);
+    if (format === 'copy') {
+      const client = (await runner.connect()) as PoolClient;
+      await pipeline(Readable.from([chained.payload]), client.query(copyFrom(COPY_BATCH)));
+    } else {
+      await runner.query(INSERT_BATCH, [chained.payload]);
+    }
+    await runner.query(`SELECT audit_chain_advance($1::bigint, decode($2, 'hex'), $3::bigint, decode($4, 'hex'))`, [
+      prev.seq.toString(),
+      prev.hash,
+      chained.head.seq.toString(),
+      chained.head.hash,
+    ]);
+    return chained.head;
+  }
+
+  private async transaction<T>(fn: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const result = await fn(runner);
       await runner.commitTransaction();
-      return { inserted: todo.length, head: newHead };
+      return result;
     } catch (err) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw err;
     } finally {
       await runner.release();
     }
-  }
-
-  /**
-   * The writer's fast path: one autocommit statement (audit_log_append) inserts rows the caller already chained from
-   * `prev`, the head it carries in memory, and moves the head to `chained.head`. The function checks `prev` under
-   * the head row lock; when another writer moved the head it raises HEAD_MOVED and nothing is written.
-   */
-  async append(prev: ChainPoint, chained: { json: string; head: ChainPoint }): Promise<void> {
-    await this.db.query(
-      `SELECT audit_log_append($1::bigint, decode($2, 'hex'), $3::bigint, decode($4, 'hex'), $5::json)`,
-      [prev.seq.toString(), prev.hash, chained.head.seq.toString(), chained.head.hash, chained.json],
-    );
   }
 
   async ensurePartitions(from: Date, months: number): Promise<number> {

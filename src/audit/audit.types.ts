@@ -61,3 +61,28 @@ export interface ChainedRecord extends AuditRecord {
   prev_hash: string;
   hash: string;
 }
+
+/** The record's own columns, in table order (the chain columns seq, prev_hash and hash are assigned by the writer). */
+export const AUDIT_RECORD_COLUMNS = [
+  'id',
+  'occurred_at',
+  'tenant_id',
+  'actor_type',
+  'actor_id',
+  'action',
+  'outcome',
+  'entity_type',
+  'entity_id',
+  'changes',
+  'details',
+  'ip_address',
+  'user_agent',
+  'correlation_id',
+  'session_id_hash',
+  'request_path',
+  'route',
+  'http_method',
+  'status_code',
+  'duration_ms',
+  'retention_until',
+] as const satisfies ReadonlyArray<keyof AuditRecord>;

@@ -16,15 +16,16 @@ import {
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app.config';
 import { ROOT_LOGGER } from '../observability/logger.factory';
-import { canonicalParts, chainJson, type CanonicalParts } from './audit.hash-chain';
 import { AuditMetrics } from './audit.metrics';
 import { AuditRepository, HEAD_MOVED, type ChainPoint } from './audit.repository';
+import { preparedFor, type PreparedRow } from './audit.row-format';
 import { AuditSpool, type SpoolSegment } from './audit.spool';
 import type { AuditRecord } from './audit.types';
 
 interface Pending {
   record: AuditRecord;
-  parts?: CanonicalParts;
+  /** Canonical parts (and COPY line) built ahead of the batch, while the previous one is in the database. */
+  row?: PreparedRow;
   enqueuedAt: number;
   /** Set in sync mode: resolves once the record is committed or fsync'd to the spool. */
   durable?: () => void;
@@ -237,14 +238,18 @@ export class AuditWriter {
   private async write(batch: Pending[], dedupe: boolean): Promise<void> {
     const started = performance.now();
     try {
-      const items = batch.map((p) => ({ record: p.record, parts: (p.parts ??= canonicalParts(p.record)) }));
+      const format = this.repository.rowFormat;
+      const items = batch.map((p) => ({ record: p.record, row: (p.row = preparedFor(p.record, p.row, format)) }));
       if (dedupe || !this.head) {
         // First batch, or a retry after an error whose commit may have happened: lock, skip stored ids, re-read.
         this.head = undefined;
         this.head = (await this.repository.insertChained(items, dedupe)).head;
       } else {
         try {
-          await this.appendChained(items, this.head);
+          await this.appendChained(
+            items.map((i) => i.row),
+            this.head,
+          );
         } catch (err) {
           if ((err as { code?: string }).code !== HEAD_MOVED) throw err;
           // Another writer (instance) extended the chain: not a failure, hash again under the lock from its head.
@@ -261,30 +266,29 @@ export class AuditWriter {
   }
 
   /**
-   * One round trip per batch, pipelined: while the batch is in the database, the records queued behind it are
-   * canonicalised (the chain-independent part of hashing), so Node and PostgreSQL work at the same time.
+   * One transaction per batch, pipelined: while the batch is in the database, the records queued behind it are
+   * prepared (canonical parts and COPY line, the chain-independent work), so Node and PostgreSQL work at once.
    */
-  private async appendChained(items: Array<{ parts: CanonicalParts }>, from: ChainPoint): Promise<void> {
-    const chained = chainJson(items, from);
-    const sent = this.repository.append(from, chained);
+  private async appendChained(rows: PreparedRow[], from: ChainPoint): Promise<void> {
+    const sent = this.repository.append(from, rows);
     const prepared = this.prepareAhead();
     try {
-      await sent;
+      this.head = await sent;
     } finally {
       await prepared;
     }
-    this.head = chained.head;
   }
 
   /** Canonicalises up to one batch of queued records, yielding to the event loop between chunks. */
   private async prepareAhead(): Promise<void> {
+    const format = this.repository.rowFormat;
     let i = 0;
     while (i < this.queue.length && i < this.batchSize) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const end = Math.min(this.queue.length, this.batchSize, i + PREPARE_CHUNK);
       for (; i < end; i++) {
         const p = this.queue[i];
-        p.parts ??= canonicalParts(p.record);
+        p.row = preparedFor(p.record, p.row, format);
       }
     }
   }
@@ -310,7 +314,7 @@ export class AuditWriter {
     if (chunk.length) {
       try {
         const started = performance.now();
-        const items = chunk.map((record) => ({ record, parts: canonicalParts(record) }));
+        const items = chunk.map((record) => ({ record }));
         this.head = undefined;
         const { head } = await this.retry.execute(() =>
           this.guarded.execute(() => this.repository.insertChained(items, true)),

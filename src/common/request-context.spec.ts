@@ -6,7 +6,8 @@ import {
   type Principal,
 } from './request-context';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** Generated ids are UUIDv7: version nibble 7, RFC 4122 variant. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe(resolveCorrelationId.name, () => {
   it.each(['abc', 'req-123', 'a1b2c3', '7f9c2ba4-e88f-4a8a-9c1e-2f5a8d1b3c4d', 'trace:span.1_2', 'x'.repeat(128)])(
@@ -30,6 +31,12 @@ describe(resolveCorrelationId.name, () => {
     ['JSON', '{"a":1}'],
   ])('replaces an id that is %s with a fresh UUID', (_label, header) => {
     expect(resolveCorrelationId(header)).toMatch(UUID);
+  });
+
+  it('generates ids that sort in creation order (time-ordered, for index locality)', () => {
+    const ids = Array.from({ length: 200 }, () => resolveCorrelationId(undefined));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('replaces a repeated header (an array) with a fresh UUID', () => {

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AuditRecordFactory } from '../../src/audit/audit.record.factory';
-import { AuditRepository } from '../../src/audit/audit.repository';
-import { canonicalParts } from '../../src/audit/audit.hash-chain';
+import { AuditRepository, HEAD_MOVED } from '../../src/audit/audit.repository';
+import { prepareRow } from '../../src/audit/audit.row-format';
 import type { AuditRecord } from '../../src/audit/audit.types';
+import { AppConfig } from '../../src/config/app.config';
+import { buildDataSourceOptions } from '../../src/database/database.options';
 import { adminUrl, withAdminClient } from '../utils/test-database';
 import { auditRows, createAuditTestApp, rid } from './audit-helpers';
 
@@ -126,7 +128,7 @@ describe('audit hash chain', () => {
       'RESET session_replication_role',
     ]);
     const record: AuditRecord = { ...factory.fromEvent({ action: 'DATA_WRITE' }), id: randomUUID() };
-    await repo.insertChained([{ record, parts: canonicalParts(record) }], false);
+    await repo.insertChained([{ record }], false);
     const [{ deleted }] = (await db.query('SELECT audit_log_purge(1000)::int AS deleted')) as Array<{
       deleted: number;
     }>;
@@ -145,13 +147,66 @@ describe('audit hash chain', () => {
     expect(rows.map((r) => r.part)).toEqual([expected]);
   });
 
+  it('refuses a fast-path batch chained from a stale head and writes none of it', async () => {
+    const repo = t.app.get(AuditRepository);
+    const factory = t.app.get(AuditRecordFactory);
+    const rows = (n: number) =>
+      Array.from({ length: n }, () => prepareRow(factory.fromEvent({ action: 'DATA_WRITE' }), repo.rowFormat));
+    const stale = await repo.head();
+    const moved = await repo.append(stale, rows(3));
+    expect(moved.seq).toBe(stale.seq + 3n);
+    await expect(repo.append(stale, rows(4))).rejects.toMatchObject({ code: HEAD_MOVED });
+    const [{ n }] = (await t.app.get(DataSource).query('SELECT count(*)::int AS n FROM audit_log')) as Array<{
+      n: number;
+    }>;
+    expect(BigInt(n)).toBe(moved.seq);
+    expect(await repo.head()).toMatchObject({ seq: moved.seq, hash: moved.hash });
+    expect(await verify(t)).toMatchObject({ ok: true, rowsChecked: n });
+  });
+
+  it('refuses to advance the head over rows that do not continue the chain', async () => {
+    const head = await t.app.get(AuditRepository).head();
+    await expect(
+      t.app
+        .get(DataSource)
+        .query(`SELECT audit_chain_advance($1::bigint, decode($2, 'hex'), $3::bigint, decode($4, 'hex'))`, [
+          head.seq.toString(),
+          head.hash,
+          (head.seq + 1n).toString(),
+          'ab'.repeat(32),
+        ]),
+    ).rejects.toThrow(/do not continue the chain/);
+    expect((await t.app.get(AuditRepository).head()).seq).toBe(head.seq);
+  });
+
+  it('stores text that the batch format must escape exactly as given', async () => {
+    const repo = t.app.get(AuditRepository);
+    const tricky = 'tab\there\nline \\ back\\slash "quoted" \\N ünïcödé 🚀 \u2028';
+    const record: AuditRecord = {
+      ...t.app.get(AuditRecordFactory).fromEvent({ action: 'DATA_WRITE', details: { note: tricky } }),
+      user_agent: 'agent\\with\tcontrol\r\n',
+      request_path: '/api/x\\N',
+      entity_id: '\\N',
+    };
+    await repo.insertChained([{ record }], false);
+    const [row] = await repo.page({ correlationId: undefined, entityId: '\\N' }, 1, undefined, 'desc');
+    expect(row).toMatchObject({
+      id: record.id,
+      user_agent: record.user_agent,
+      request_path: record.request_path,
+      entity_id: '\\N',
+      details: record.details,
+    });
+    expect(await verify(t)).toMatchObject({ ok: true });
+  });
+
   it('keeps one chain when several writers insert concurrently', async () => {
     const repo = t.app.get(AuditRepository);
     const factory = t.app.get(AuditRecordFactory);
     const batch = () =>
       Array.from({ length: 25 }, () => {
         const record = factory.fromEvent({ action: 'DATA_WRITE' });
-        return { record, parts: canonicalParts(record) };
+        return { record };
       });
     await Promise.all(Array.from({ length: 6 }, () => repo.insertChained(batch(), false)));
     const [{ n, max }] = (await t.app
@@ -192,6 +247,18 @@ describePg('audit on real PostgreSQL', () => {
         await expect(client.query('SELECT audit_log_ensure_partitions(now(), 1)')).resolves.toBeDefined();
       } finally {
         await client.end();
+      }
+      // The writer's own paths (locking insert, and COPY plus audit_chain_advance) work with only the role's grants.
+      const asRole = new DataSource(buildDataSourceOptions(AppConfig.withOverrides({ DATABASE_URL: url.toString() })));
+      await asRole.initialize();
+      try {
+        const repo = new AuditRepository(asRole);
+        const factory = t.app.get(AuditRecordFactory);
+        const { head } = await repo.insertChained([{ record: factory.fromEvent({ action: 'DATA_WRITE' }) }], false);
+        const row = prepareRow(factory.fromEvent({ action: 'DATA_WRITE' }), repo.rowFormat);
+        expect((await repo.append(head, [row])).seq).toBe(head.seq + 1n);
+      } finally {
+        await asRole.destroy();
       }
       expect(await verify(t)).toMatchObject({ ok: true });
     } finally {

@@ -22,7 +22,7 @@ async function seed(t: App, n: number, overrides: Partial<AuditRecord> = {}): Pr
   const factory = t.app.get(AuditRecordFactory);
   const items = Array.from({ length: n }, () => {
     const record = { ...factory.fromEvent({ action: 'DATA_WRITE' }), ...overrides };
-    return { record, parts: canonicalParts(record) };
+    return { record };
   });
   await t.app.get(AuditRepository).insertChained(items, false);
 }

@@ -1,0 +1,84 @@
+import { extendChain, canonicalParts, GENESIS_HASH } from './audit.hash-chain';
+import { chainCopy, chainRows, copyField, COPY_COLUMNS, prepareRow, preparedFor } from './audit.row-format';
+import { auditRecordFixture } from './audit.record.fixture';
+import type { AuditRecord } from './audit.types';
+
+const record = (overrides: Partial<AuditRecord> = {}): AuditRecord =>
+  auditRecordFixture({
+    details: { note: 'tab\there\nnew line \\ backslash \\N', z: [1, 'x'] },
+    user_agent: 'ua\\1',
+    ...overrides,
+  });
+
+/** COPY text format read back the way PostgreSQL reads it: \N is NULL, backslash escapes decoded. */
+function parseCopyLine(line: string): Array<string | null> {
+  return line.split('\t').map((field) => {
+    if (field === '\\N') return null;
+    return field.replace(/\\(.)/g, (_m, c: string) => ({ t: '\t', n: '\n', r: '\r' })[c] ?? c);
+  });
+}
+
+describe('COPY row format', () => {
+  it('escapes exactly the characters COPY text format treats specially', () => {
+    expect(copyField(null)).toBe('\\N');
+    expect(copyField(undefined)).toBe('\\N');
+    expect(copyField('\\N')).toBe('\\\\N');
+    expect(copyField('a\tb\nc\rd\\e')).toBe('a\\tb\\nc\\rd\\\\e');
+    expect(copyField('plain ünïcödé 🚀')).toBe('plain ünïcödé 🚀');
+    expect(copyField(3.25)).toBe('3.25');
+    expect(copyField('nul\u0000byte')).toBe('nulbyte');
+  });
+
+  it('chains to the same seq, hashes and head as extendChain, one parseable line per row', () => {
+    const records = [record(), record({ id: 'b', details: null, changes: { before: 1, after: 2 } })];
+    const head = { seq: 41n, hash: GENESIS_HASH };
+    const expected = extendChain(
+      records.map((r) => ({ record: r, parts: canonicalParts(r) })),
+      head,
+    );
+    const got = chainCopy(
+      records.map((r) => prepareRow(r, 'copy')),
+      head,
+    );
+    expect(got.head).toEqual(expected.head);
+    const lines = got.payload.split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(2);
+    lines.forEach((line, i) => {
+      const fields = parseCopyLine(line);
+      expect(fields).toHaveLength(COPY_COLUMNS.length);
+      const row = Object.fromEntries(COPY_COLUMNS.map((c, j) => [c, fields[j]]));
+      const want = expected.rows[i];
+      expect(row).toMatchObject({
+        id: want.id,
+        seq: want.seq,
+        prev_hash: `\\x${want.prev_hash}`,
+        hash: `\\x${want.hash}`,
+        user_agent: want.user_agent,
+        entity_id: null,
+        status_code: '201',
+        duration_ms: '1.25',
+      });
+      expect(JSON.parse(row.details ?? 'null')).toEqual(want.details);
+      expect(JSON.parse(row.changes ?? 'null')).toEqual(want.changes);
+    });
+  });
+
+  it('serialises a batch for either format from the same prepared rows', () => {
+    const head = { seq: 0n, hash: GENESIS_HASH };
+    const copy = chainRows([prepareRow(record(), 'copy')], head, 'copy');
+    const json = chainRows([prepareRow(record(), 'json')], head, 'json');
+    expect(copy.head).toEqual(json.head);
+    expect(JSON.parse(json.payload)).toHaveLength(1);
+  });
+
+  it('prepares again a row prepared for JSON when COPY needs it, and keeps one that fits', () => {
+    const r = record();
+    const forJson = prepareRow(r, 'json');
+    expect(preparedFor(r, forJson, 'json')).toBe(forJson);
+    expect(preparedFor(r, forJson, 'copy').copy).toBeDefined();
+    const forCopy = prepareRow(r, 'copy');
+    expect(preparedFor(r, forCopy, 'copy')).toBe(forCopy);
+    expect(() => chainCopy([forJson], { seq: 0n, hash: GENESIS_HASH })).toThrow(/not prepared/);
+  });
+});

@@ -1,0 +1,97 @@
+import { hash } from 'node:crypto';
+import { canonicalParts, canonicalRow, chainJson, type CanonicalParts } from './audit.hash-chain';
+import { AUDIT_RECORD_COLUMNS, type AuditRecord } from './audit.types';
+
+/**
+ * How a batch travels to the database. `copy`: PostgreSQL's COPY text format over the pg driver, the cheapest
+ * input PostgreSQL parses. `json`: one JSON array unpacked by json_to_recordset, for the embedded PGlite.
+ */
+export type RowFormat = 'copy' | 'json';
+
+/**
+ * A record made ready for the chain before the writer needs it: its canonical parts (for hashing) and, for COPY,
+ * its line up to the three chain columns. Neither depends on the chain head, so both are built off the critical path.
+ */
+export interface PreparedRow {
+  parts: CanonicalParts;
+  copy?: string;
+}
+
+/** The COPY column order: the record's own columns, then the chain columns the writer appends per batch. */
+export const COPY_COLUMNS = [...AUDIT_RECORD_COLUMNS, 'seq', 'prev_hash', 'hash'] as const;
+
+const JSON_COLUMNS = new Set<string>(['changes', 'details']);
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[\\\t\n\r\u0000]/;
+// eslint-disable-next-line no-control-regex
+const ESCAPABLE = /[\\\t\n\r\u0000]/g;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\u0000': '' };
+
+/**
+ * One value in COPY text format: NULL as \N; backslash, tab, newline and carriage return escaped. NUL cannot be
+ * stored in PostgreSQL text at all; records never carry it (the redactor and record factory remove it), and it is
+ * dropped here too rather than let one value fail a whole batch.
+ */
+export function copyField(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '\\N';
+  const s = typeof value === 'string' ? value : String(value);
+  return NEEDS_ESCAPE.test(s) ? s.replace(ESCAPABLE, (c) => ESCAPES[c]) : s;
+}
+
+/** The record's COPY line without the chain columns (and without the tab that precedes them). */
+export function copyPrefix(record: AuditRecord): string {
+  let line = '';
+  for (let i = 0; i < AUDIT_RECORD_COLUMNS.length; i++) {
+    const column = AUDIT_RECORD_COLUMNS[i];
+    const value = record[column];
+    if (i) line += '\t';
+    line += JSON_COLUMNS.has(column)
+      ? copyField(value === null || value === undefined ? null : JSON.stringify(value))
+      : copyField(value as string | number | null);
+  }
+  return line;
+}
+
+export function prepareRow(record: AuditRecord, format: RowFormat): PreparedRow {
+  return format === 'copy'
+    ? { parts: canonicalParts(record), copy: copyPrefix(record) }
+    : { parts: canonicalParts(record) };
+}
+
+/** `row` when it was prepared for `format`, else the record prepared now. */
+export function preparedFor(record: AuditRecord, row: PreparedRow | undefined, format: RowFormat): PreparedRow {
+  return row && (format === 'json' || row.copy !== undefined) ? row : prepareRow(record, format);
+}
+
+/**
+ * Assigns seq, prev_hash and hash to prepared rows in order, continuing the chain from `head`, and serialises the
+ * batch in COPY text format: one line per row, bytea columns as escaped hex.
+ */
+export function chainCopy(
+  rows: ReadonlyArray<PreparedRow>,
+  head: { seq: bigint; hash: string },
+): { payload: string; head: { seq: bigint; hash: string } } {
+  let seq = head.seq;
+  let prev = head.hash;
+  let payload = '';
+  for (const row of rows) {
+    if (row.copy === undefined) throw new Error('chainCopy: row was not prepared for COPY');
+    seq += 1n;
+    const s = seq.toString();
+    const digest = hash('sha256', canonicalRow(row.parts, s, prev), 'hex');
+    payload += `${row.copy}\t${s}\t\\\\x${prev}\t\\\\x${digest}\n`;
+    prev = digest;
+  }
+  return { payload, head: { seq, hash: prev } };
+}
+
+/** The batch in the repository's format, chained from `head`. */
+export function chainRows(
+  rows: ReadonlyArray<PreparedRow>,
+  head: { seq: bigint; hash: string },
+  format: RowFormat,
+): { payload: string; head: { seq: bigint; hash: string } } {
+  if (format === 'copy') return chainCopy(rows, head);
+  const { json, head: last } = chainJson(rows, head);
+  return { payload: json, head: last };
+}
