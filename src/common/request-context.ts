@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from './uuid7';
 
 export interface Principal {
   keyId: string;
