@@ -19,7 +19,7 @@ import { uuidv7 } from '../src/common/uuid7';
 import { AppConfig } from '../src/config/app.config';
 import { buildDataSourceOptions } from '../src/database/database.options';
 import { runMigrations } from '../src/database/migration.runner';
-import { fmt, HAS_TASKSET, LOAD_CPU, load, median, pinSelf, spread, startServer, type Server } from './lib';
+import { benchPort, fmt, HAS_TASKSET, LOAD_CPU, load, median, pinSelf, spread, startServer, type Server } from './lib';
 
 /**
  * The audit trail's three performance targets, each a ratio measured side by side in this run:
@@ -122,13 +122,13 @@ async function writerBench(): Promise<boolean> {
         const records = Array.from({ length: N_BATCH }, () => sampleRecord(factory));
         const t0 = performance.now();
         const cpu0 = process.cpuUsage();
-        const pg0 = postgresCpuSeconds();
+        const pg0 = postgresCpu();
         for (const r of records) writer.enqueue(r);
         await writer.flush();
         const seconds = (performance.now() - t0) / 1000;
         const cpu = process.cpuUsage(cpu0);
         nodeUsPerRecord.push((cpu.user + cpu.system) / N_BATCH);
-        pgUsPerRecord.push(((postgresCpuSeconds() - pg0) * 1e6) / N_BATCH);
+        pgUsPerRecord.push((postgresCpuSince(pg0) * 1e6) / N_BATCH);
         return N_BATCH / seconds;
       };
       const runSingle = async (): Promise<number> => {
@@ -270,7 +270,7 @@ async function httpBench(): Promise<boolean> {
   const spool = mkdtempSync(join(tmpdir(), 'bulwark-bench-spool-'));
   const entry = join(__dirname, '..', 'src', 'main.js');
   // A fresh port per boot: a port still held by the previous server cannot stall the next one.
-  let port = 41_000 + Math.floor(Math.random() * 10_000);
+  let port = benchPort();
   const boot = (enabled: boolean) =>
     startServer(entry, port++, {
       NODE_ENV: 'development',
@@ -315,13 +315,9 @@ async function httpBench(): Promise<boolean> {
     // The servers' PostgreSQL backends run on the load generator's core, as a database on its own host would not take
     // CPU from the service; their CPU is still reported below. BENCH_PIN_DB=0 leaves them to the scheduler.
     const pinBackends = HAS_TASKSET && process.env.BENCH_PIN_DB !== '0';
-    // The server started first measured ~4% faster in the control run; the disabled one goes first, so any such bias
-    // counts against audit.
-    const disabled = await boot(false);
-    const audited = await boot(!control);
     const measure = async (server: Server, seconds: number): Promise<Sample> => {
       if (pinBackends) await pinDatabaseBackends(dbName);
-      const cpu0 = postgresCpuSeconds();
+      const cpu0 = postgresCpu();
       const server0 = processCpuSeconds(server.child.pid!);
       const res = await load({
         url: server.url + path,
@@ -335,7 +331,7 @@ async function httpBench(): Promise<boolean> {
       const serverSeconds = processCpuSeconds(server.child.pid!) - server0;
       return {
         rps: res.rps,
-        pgCores: (postgresCpuSeconds() - cpu0) / seconds,
+        pgCores: postgresCpuSince(cpu0) / seconds,
         serverUsPerRequest: (serverSeconds * 1e6) / (res.rps * seconds),
       };
     };
@@ -346,30 +342,37 @@ async function httpBench(): Promise<boolean> {
     const pgOff: number[] = [];
     const cpuOn: number[] = [];
     const cpuOff: number[] = [];
-    const pairs = Math.max(8, ROUNDS * 4);
-    try {
-      for (const server of [audited, disabled, audited, disabled]) await measure(server, WARMUP_S);
-      for (let pair = 0; pair < pairs; pair++) {
-        const order = pair % 2 === 0 ? [audited, disabled] : [disabled, audited];
-        const got = new Map<Server, Sample>();
-        for (const server of order) got.set(server, await measure(server, WINDOW_S));
-        const a = got.get(audited)!;
-        const d = got.get(disabled)!;
-        on.push(a.rps);
-        off.push(d.rps);
-        pgOn.push(a.pgCores);
-        pgOff.push(d.pgCores);
-        cpuOn.push(a.serverUsPerRequest);
-        cpuOff.push(d.serverUsPerRequest);
-        ratios.push(a.rps / d.rps);
-        if (process.env.BENCH_VERBOSE)
-          console.log(
-            `  pair ${pair}: audited ${fmt(a.rps)} req/s, disabled ${fmt(d.rps)} req/s, ratio ${fmt(a.rps / d.rps)}`,
-          );
+    const pairs = 2 * Math.max(4, ROUNDS * 2);
+    // Two sessions with opposite boot order: in control runs the server booted first measured 4-8% faster than its
+    // twin, so each order gets half of the pairs and the bias cancels in the median.
+    for (const auditedFirst of [false, true]) {
+      const first = await boot(auditedFirst && !control);
+      const second = await boot(!auditedFirst && !control);
+      const [audited, disabled] = auditedFirst ? [first, second] : [second, first];
+      try {
+        for (const server of [audited, disabled, audited, disabled]) await measure(server, WARMUP_S);
+        for (let pair = 0; pair < pairs / 2; pair++) {
+          const order = pair % 2 === 0 ? [audited, disabled] : [disabled, audited];
+          const got = new Map<Server, Sample>();
+          for (const server of order) got.set(server, await measure(server, WINDOW_S));
+          const a = got.get(audited)!;
+          const d = got.get(disabled)!;
+          on.push(a.rps);
+          off.push(d.rps);
+          pgOn.push(a.pgCores);
+          pgOff.push(d.pgCores);
+          cpuOn.push(a.serverUsPerRequest);
+          cpuOff.push(d.serverUsPerRequest);
+          ratios.push(a.rps / d.rps);
+          if (process.env.BENCH_VERBOSE)
+            console.log(
+              `  ${auditedFirst ? 'audited' : 'disabled'} booted first, pair ${pair}: audited ${fmt(a.rps)} req/s, disabled ${fmt(d.rps)} req/s, ratio ${fmt(a.rps / d.rps)}`,
+            );
+        }
+      } finally {
+        await first.stop();
+        await second.stop();
       }
-    } finally {
-      await audited.stop();
-      await disabled.stop();
     }
     const [{ n }] = await admin(async () => {
       const c = new Client({ connectionString: urlFor(dbName) });
@@ -413,18 +416,26 @@ function processCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** CPU seconds used so far by local postgres processes (Linux /proc), to show where audit cost lands. */
-function postgresCpuSeconds(): number {
-  let seconds = 0;
+/** CPU seconds used so far by each local postgres process (Linux /proc), to show where audit cost lands. */
+function postgresCpu(): Map<number, number> {
+  const seconds = new Map<number, number>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') seconds += processCpuSeconds(Number(pid));
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres')
+        seconds.set(Number(pid), processCpuSeconds(Number(pid)));
     } catch {
       // the process ended between listing and reading
     }
   }
   return seconds;
+}
+
+/** CPU used by postgres processes since `before`, per process, so a backend that exits meanwhile cannot make it negative. */
+function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of postgresCpu()) total += Math.max(0, seconds - (before.get(pid) ?? 0));
+  return total;
 }
 
 async function main(): Promise<boolean> {

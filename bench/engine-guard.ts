@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { benchPort } from './lib';
 import { sanitizeValue, type SanitizeOptions } from '../src/engine-guard/sanitize';
 
 const ROUNDS = 9;
@@ -238,8 +239,8 @@ async function main(): Promise<void> {
       .join(' ');
   console.log(`   load average at start: ${loadAverage()} (other processes on this 2-core machine add noise)`);
   serialisation();
-  // Random high ports: other benchmarks or servers on this machine may hold fixed ones.
-  const base = 40_000 + Math.floor(Math.random() * 20_000);
+  // Random ports: other benchmarks or servers on this machine may hold fixed ones.
+  const base = benchPort();
   const on = await startServer('guarded', base, true);
   const off = await startServer('unguarded', base + 1, false);
   try {

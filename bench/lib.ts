@@ -34,6 +34,15 @@ export function pinSelf(): string {
   return `server pinned to CPU ${SERVER_CPU}, load generator to CPU ${LOAD_CPU} (taskset)`;
 }
 
+/**
+ * A random port below Linux's ephemeral range (32768-60999): a port picked inside it can be held at that moment by
+ * the local end of an outgoing connection (the load generator's, PostgreSQL clients'), and the server then fails to
+ * bind (seen: a benchmark server exiting with EADDRINUSE).
+ */
+export function benchPort(): number {
+  return 20_000 + Math.floor(Math.random() * 12_000);
+}
+
 export interface Server {
   url: string;
   child: ChildProcess;
