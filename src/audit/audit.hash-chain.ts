@@ -82,26 +82,17 @@ export function isCanonicallyOrdered(value: unknown): boolean {
   return true;
 }
 
-/** The record's hashed columns (all but prev_hash and seq), in canonical (ascending) order. */
-const RECORD_KEYS = [...HEAD_KEYS, ...MIDDLE_KEYS, ...TAIL_KEYS];
-
-/**
- * One JSON.stringify of the record's columns in canonical order, cut where the chain fields go. Every column from
- * request_path on holds a string, a number or null, and a JSON string cannot contain an unescaped quote, so the last
- * `,"request_path":` and the last `,"session_id_hash":` are the top-level members, whatever changes and details hold.
- */
-function nativeParts(record: AuditRecord): CanonicalParts {
+function nativeMembers(record: AuditRecord, keys: ReadonlyArray<keyof AuditRecord>): string {
+  // One JSON.stringify of a small object yields one flat string; per-member concatenation builds a rope that
+  // hashing then has to flatten, which measured twice as slow on the write path.
   const o: Record<string, unknown> = {};
-  for (const k of RECORD_KEYS) o[k] = record[k] ?? null;
-  const json = JSON.stringify(o);
-  const middle = json.lastIndexOf(`,"${MIDDLE_KEYS[0]}":`);
-  const tail = json.lastIndexOf(`,"${TAIL_KEYS[0]}":`);
-  return { head: json.slice(1, middle), middle: json.slice(middle + 1, tail), tail: json.slice(tail + 1, -1) };
+  for (const k of keys) o[k] = record[k] ?? null;
+  return JSON.stringify(o).slice(1, -1);
 }
 
 export function canonicalParts(record: AuditRecord): CanonicalParts {
-  if (isCanonicallyOrdered(record.changes) && isCanonicallyOrdered(record.details)) return nativeParts(record);
-  return { head: members(record, HEAD_KEYS), middle: members(record, MIDDLE_KEYS), tail: members(record, TAIL_KEYS) };
+  const build = isCanonicallyOrdered(record.changes) && isCanonicallyOrdered(record.details) ? nativeMembers : members;
+  return { head: build(record, HEAD_KEYS), middle: build(record, MIDDLE_KEYS), tail: build(record, TAIL_KEYS) };
 }
 
 export function canonicalRow(parts: CanonicalParts, seq: string, prevHash: string): string {
