@@ -52,6 +52,20 @@ describe('hash chain', () => {
     );
   });
 
+  it('cuts the parts at the top-level chain positions when values mimic the column names', () => {
+    const mimic = ',"request_path":"x","session_id_hash":null,"seq":"1"';
+    const r = record({
+      changes: { a: 1, request_path: { a: 2, session_id_hash: mimic }, session_id_hash: 'a' },
+      details: { a: 0, request_path: mimic, z: [{ a: 1, session_id_hash: 1 }] },
+      request_path: `/api/x${mimic}`,
+      route: mimic,
+      user_agent: mimic,
+    });
+    expect(isCanonicallyOrdered(r.details)).toBe(true);
+    const row = { ...r, seq: '9', prev_hash: GENESIS_HASH };
+    expect(canonicalRow(canonicalParts(r), '9', GENESIS_HASH)).toBe(canonicalJson(row));
+  });
+
   it('links each row to the previous hash and changes every later hash when one row changes', () => {
     const records = [record(), record({ id: 'b' }), record({ id: 'c' })].map((r) => ({
       record: r,

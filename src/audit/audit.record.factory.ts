@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { uuidv7 } from '../common/uuid7';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DomainAuditEvent } from '../common/audit-sink';
 import { Redactor } from '../common/redactor';
 import { currentContext } from '../common/request-context';
+import { uuidv7 } from '../common/uuid7';
 import { AppConfig } from '../config/app.config';
 import { defaultAction, outcomeFor } from './audit.capture-rules';
 import type { PendingAudit } from './audit.context';
