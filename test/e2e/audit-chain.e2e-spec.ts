@@ -164,6 +164,21 @@ describe('audit hash chain', () => {
     expect(await verify(t)).toMatchObject({ ok: true, rowsChecked: n });
   });
 
+  it('rolls back a batch PostgreSQL refuses mid-insert, and the next batch still goes through', async () => {
+    const repo = t.app.get(AuditRepository);
+    const factory = t.app.get(AuditRecordFactory);
+    const head = await repo.head();
+    const good = () => prepareRow(factory.fromEvent({ action: 'DATA_WRITE' }), repo.rowFormat);
+    const bad = prepareRow({ ...factory.fromEvent({ action: 'DATA_WRITE' }), ip_address: 'not-an-ip' }, repo.rowFormat);
+    await expect(repo.append(head, [good(), bad, good()])).rejects.toThrow(/inet/);
+    expect(await repo.head()).toMatchObject({ seq: head.seq, hash: head.hash });
+    // Every pooled connection is usable again: several batches in a row, each from the head the last one left.
+    let at = head;
+    for (let i = 0; i < 4; i++) at = await repo.append(at, [good(), good()]);
+    expect(at.seq).toBe(head.seq + 8n);
+    expect(await verify(t)).toMatchObject({ ok: true, rowsChecked: Number(at.seq) });
+  });
+
   it('refuses to advance the head over rows that do not continue the chain', async () => {
     const head = await t.app.get(AuditRepository).head();
     await expect(
