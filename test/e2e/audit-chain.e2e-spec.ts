@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AuditRecordFactory } from '../../src/audit/audit.record.factory';
-import { AuditRepository, HEAD_MOVED } from '../../src/audit/audit.repository';
+import { AuditRepository, HEAD_MOVED, type ChainPoint } from '../../src/audit/audit.repository';
 import { prepareRow } from '../../src/audit/audit.row-format';
 import type { AuditRecord } from '../../src/audit/audit.types';
 import { AppConfig } from '../../src/config/app.config';
@@ -173,7 +173,7 @@ describe('audit hash chain', () => {
     await expect(repo.append(head, [good(), bad, good()])).rejects.toThrow(/inet/);
     expect(await repo.head()).toMatchObject({ seq: head.seq, hash: head.hash });
     // Every pooled connection is usable again: several batches in a row, each from the head the last one left.
-    let at = head;
+    let at: ChainPoint = head;
     for (let i = 0; i < 4; i++) at = await repo.append(at, [good(), good()]);
     expect(at.seq).toBe(head.seq + 8n);
     expect(await verify(t)).toMatchObject({ ok: true, rowsChecked: Number(at.seq) });
