@@ -10,7 +10,7 @@ import {
   isCanonicallyOrdered,
   rowHash,
 } from './audit.hash-chain';
-import { auditRecordFixture as record } from './audit.record.fixture';
+import { auditRecordFixture as record } from '../../test/factories/audit-record.factory';
 
 describe('canonicalJson', () => {
   it('sorts keys, drops undefined members and prints numbers like JSON.stringify', () => {

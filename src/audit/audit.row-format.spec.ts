@@ -1,6 +1,6 @@
 import { extendChain, canonicalParts, GENESIS_HASH } from './audit.hash-chain';
 import { chainCopy, chainRows, copyField, COPY_COLUMNS, prepareRow, preparedFor } from './audit.row-format';
-import { auditRecordFixture } from './audit.record.fixture';
+import { auditRecordFixture } from '../../test/factories/audit-record.factory';
 import type { AuditRecord } from './audit.types';
 
 const record = (overrides: Partial<AuditRecord> = {}): AuditRecord =>

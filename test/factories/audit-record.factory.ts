@@ -1,4 +1,4 @@
-import type { AuditRecord } from './audit.types';
+import type { AuditRecord } from '../../src/audit/audit.types';
 
 /** A complete record for unit specs; override what a spec is about. */
 export const auditRecordFixture = (overrides: Partial<AuditRecord> = {}): AuditRecord => ({
