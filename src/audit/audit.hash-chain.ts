@@ -105,41 +105,53 @@ export function rowHash(parts: CanonicalParts, seq: string, prevHash: string): s
   return hash('sha256', canonicalRow(parts, seq, prevHash), 'hex');
 }
 
+/**
+ * The one chain walk: assigns seq and hashes to records in order, continuing the chain from `head`, and hands each
+ * row's seq, prev_hash, canonical JSON and hash to `visit`, which serialises it for its caller. Returns the new head.
+ */
+export function chainEach<T extends { parts: CanonicalParts }>(
+  records: ReadonlyArray<T>,
+  head: { seq: bigint; hash: string },
+  visit: (item: T, seq: string, prevHash: string, canonical: string, digest: string) => void,
+): { seq: bigint; hash: string } {
+  let seq = head.seq;
+  let prev = head.hash;
+  for (const item of records) {
+    seq += 1n;
+    const s = seq.toString();
+    const canonical = canonicalRow(item.parts, s, prev);
+    // One-shot crypto.hash: no Hash object per row on the write path.
+    const digest = hash('sha256', canonical, 'hex');
+    visit(item, s, prev, canonical, digest);
+    prev = digest;
+  }
+  return { seq, hash: prev };
+}
+
 /** Assigns seq and hashes to records in order, continuing the chain from the given head. */
 export function extendChain(
   records: ReadonlyArray<{ record: AuditRecord; parts: CanonicalParts }>,
   head: { seq: bigint; hash: string },
 ): { rows: ChainedRecord[]; head: { seq: bigint; hash: string } } {
-  let seq = head.seq;
-  let prev = head.hash;
   const rows: ChainedRecord[] = [];
-  for (const { record, parts } of records) {
-    seq += 1n;
-    const s = seq.toString();
-    const hash = rowHash(parts, s, prev);
-    rows.push({ ...record, seq: s, prev_hash: prev, hash });
-    prev = hash;
-  }
-  return { rows, head: { seq, hash: prev } };
+  const last = chainEach(records, head, ({ record }, seq, prevHash, _canonical, digest) => {
+    rows.push({ ...record, seq, prev_hash: prevHash, hash: digest });
+  });
+  return { rows, head: last };
 }
 
 /**
- * The write path's version of extendChain: returns the batch as the JSON array the insert statement unpacks. Each
- * element is the row's canonical JSON (already built for hashing) plus its hash, so the batch is serialised once.
+ * The write path's version of extendChain for PGlite: returns the batch as the JSON array the insert statement
+ * unpacks. Each element is the row's canonical JSON (already built for hashing) plus its hash, so the batch is
+ * serialised once.
  */
 export function chainJson(
   records: ReadonlyArray<{ parts: CanonicalParts }>,
   head: { seq: bigint; hash: string },
 ): { json: string; head: { seq: bigint; hash: string } } {
-  let seq = head.seq;
-  let prev = head.hash;
   let json = '[';
-  for (let i = 0; i < records.length; i++) {
-    seq += 1n;
-    const row = canonicalRow(records[i].parts, seq.toString(), prev);
-    const rowDigest = hash('sha256', row, 'hex');
-    json += `${i ? ',' : ''}${row.slice(0, -1)},"hash":"${rowDigest}"}`;
-    prev = rowDigest;
-  }
-  return { json: `${json}]`, head: { seq, hash: prev } };
+  const last = chainEach(records, head, (_item, _seq, _prev, canonical, digest) => {
+    json += `${json.length > 1 ? ',' : ''}${canonical.slice(0, -1)},"hash":"${digest}"}`;
+  });
+  return { json: `${json}]`, head: last };
 }

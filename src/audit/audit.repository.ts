@@ -33,19 +33,19 @@ export interface ChainPoint {
   hash: string;
 }
 
-const COLUMNS =
-  'id, seq, occurred_at, tenant_id, actor_type, actor_id, action, outcome, entity_type, entity_id, changes, ' +
-  'details, ip_address, user_agent, correlation_id, session_id_hash, request_path, route, http_method, ' +
-  'status_code, duration_ms, retention_until, prev_hash, hash';
-
 const COPY_BATCH = `COPY audit_log (${COPY_COLUMNS.join(', ')}) FROM STDIN`;
 
-/** PGlite's batch: one JSON parameter unpacked server side. */
+/** How the JSON batch's text fields become the stored types (the rest convert by json_to_recordset's column types). */
+const FROM_JSON: Partial<Record<(typeof COPY_COLUMNS)[number], string>> = {
+  ip_address: 'ip_address::inet',
+  prev_hash: "decode(prev_hash, 'hex')",
+  hash: "decode(hash, 'hex')",
+};
+
+/** PGlite's batch: one JSON parameter unpacked server side, into the same columns COPY fills. */
 const INSERT_BATCH = `
-  INSERT INTO audit_log (${COLUMNS})
-  SELECT id, seq, occurred_at, tenant_id, actor_type, actor_id, action, outcome, entity_type, entity_id, changes,
-         details, ip_address::inet, user_agent, correlation_id, session_id_hash, request_path, route, http_method,
-         status_code, duration_ms, retention_until, decode(prev_hash, 'hex'), decode(hash, 'hex')
+  INSERT INTO audit_log (${COPY_COLUMNS.join(', ')})
+  SELECT ${COPY_COLUMNS.map((c) => FROM_JSON[c] ?? c).join(', ')}
   FROM json_to_recordset($1::json) AS x(
     id uuid, seq bigint, occurred_at timestamptz, tenant_id text, actor_type text, actor_id text, action text,
     outcome text, entity_type text, entity_id text, changes jsonb, details jsonb, ip_address text, user_agent text,

@@ -1,5 +1,4 @@
-import { hash } from 'node:crypto';
-import { canonicalParts, canonicalRow, chainJson, type CanonicalParts } from './audit.hash-chain';
+import { canonicalParts, chainEach, chainJson, type CanonicalParts } from './audit.hash-chain';
 import { AUDIT_RECORD_COLUMNS, type AuditRecord } from './audit.types';
 
 /**
@@ -71,18 +70,12 @@ export function chainCopy(
   rows: ReadonlyArray<PreparedRow>,
   head: { seq: bigint; hash: string },
 ): { payload: string; head: { seq: bigint; hash: string } } {
-  let seq = head.seq;
-  let prev = head.hash;
   let payload = '';
-  for (const row of rows) {
+  const last = chainEach(rows, head, (row, seq, prevHash, _canonical, digest) => {
     if (row.copy === undefined) throw new Error('chainCopy: row was not prepared for COPY');
-    seq += 1n;
-    const s = seq.toString();
-    const digest = hash('sha256', canonicalRow(row.parts, s, prev), 'hex');
-    payload += `${row.copy}\t${s}\t\\\\x${prev}\t\\\\x${digest}\n`;
-    prev = digest;
-  }
-  return { payload, head: { seq, hash: prev } };
+    payload += `${row.copy}\t${seq}\t\\\\x${prevHash}\t\\\\x${digest}\n`;
+  });
+  return { payload, head: last };
 }
 
 /** The batch in the repository's format, chained from `head`. */
