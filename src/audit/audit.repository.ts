@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { PoolClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { Pool, type PoolClient } from 'pg';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { PglitePool } from '../database/pglite.pool';
+import { copyBatch } from './audit.copy-batch';
 import { chainRows, COPY_COLUMNS, preparedFor, type PreparedRow, type RowFormat } from './audit.row-format';
 import type { AuditRecord, ChainedRecord } from './audit.types';
 
@@ -33,7 +30,25 @@ export interface ChainPoint {
   hash: string;
 }
 
+/** Rows hashed onto the chain from `prev` up to `head`: a COPY payload on PostgreSQL, a JSON array on PGlite. */
+export interface ChainedBatch {
+  prev: ChainPoint;
+  head: ChainPoint;
+  payload: Buffer | string;
+}
+
 const COPY_BATCH = `COPY audit_log (${COPY_COLUMNS.join(', ')}) FROM STDIN`;
+const HEX_HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * The head advance as SQL text, so it travels in the batch's one simple query (which takes no parameters). Both
+ * points come from the writer's own chain arithmetic; they are checked anyway before they become SQL.
+ */
+function advanceSql(prev: ChainPoint, last: ChainPoint): string {
+  for (const p of [prev, last])
+    if (typeof p.seq !== 'bigint' || p.seq < 0n || !HEX_HASH.test(p.hash)) throw new Error('invalid chain point');
+  return `SELECT audit_chain_advance(${prev.seq}, decode('${prev.hash}', 'hex'), ${last.seq}, decode('${last.hash}', 'hex'))`;
+}
 
 /** How the JSON batch's text fields become the stored types (the rest convert by json_to_recordset's column types). */
 const FROM_JSON: Partial<Record<(typeof COPY_COLUMNS)[number], string>> = {
@@ -103,7 +118,13 @@ export class AuditRepository {
 
   /** COPY on PostgreSQL; PGlite (embedded, no COPY FROM STDIN through this driver) takes the JSON statement. */
   get rowFormat(): RowFormat {
-    return (this.db.driver as unknown as { master?: unknown }).master instanceof PglitePool ? 'json' : 'copy';
+    return this.pgPool ? 'copy' : 'json';
+  }
+
+  /** The pg pool behind TypeORM on PostgreSQL (undefined on PGlite), for the writer's one-round-trip batches. */
+  private get pgPool(): Pool | undefined {
+    const master = (this.db.driver as unknown as { master?: unknown }).master;
+    return master instanceof Pool ? master : undefined;
   }
 
   /**
@@ -137,35 +158,58 @@ export class AuditRepository {
       if (!todo.length) return { inserted: 0, head: from };
       const format = this.rowFormat;
       const rows = todo.map((b) => preparedFor(b.record, b.row, format));
-      return { inserted: todo.length, head: await this.appendIn(runner, from, rows) };
+      return { inserted: todo.length, head: await this.insertIn(runner, this.chain(from, rows)) };
     });
   }
 
   /**
-   * The writer's fast path: rows the caller prepared are chained from `prev`, the head the writer carries in memory,
-   * inserted, and the head advanced, in one transaction whose head lock is held only for the advance. When another
-   * writer moved the head meanwhile, audit_chain_advance raises HEAD_MOVED and the transaction rolls back.
+   * Hashes prepared rows onto the chain from `prev` and serialises them for this database, without asking it
+   * anything: the writer does this for the next batch while the current one is in the database.
    */
-  async append(prev: ChainPoint, rows: ReadonlyArray<PreparedRow>): Promise<ChainPoint> {
-    return this.transaction((runner) => this.appendIn(runner, prev, rows));
+  chain(prev: ChainPoint, rows: ReadonlyArray<PreparedRow>): ChainedBatch {
+    const format = this.rowFormat;
+    const { payload, head } = chainRows(rows, prev, format);
+    return { prev, head, payload: format === 'copy' ? Buffer.from(payload) : payload };
   }
 
-  private async appendIn(runner: QueryRunner, prev: ChainPoint, rows: ReadonlyArray<PreparedRow>): Promise<ChainPoint> {
-    const format = this.rowFormat;
-    const chained = chainRows(rows, prev, format);
-    if (format === 'copy') {
-      const client = (await runner.connect()) as PoolClient;
-      await pipeline(Readable.from([chained.payload]), client.query(copyFrom(COPY_BATCH)));
-    } else {
-      await runner.query(INSERT_BATCH, [chained.payload]);
+  /**
+   * The writer's fast path: a batch chained from `batch.prev`, the head the writer carries in memory, inserted and
+   * the head advanced, in one transaction whose head lock is held only for the advance. When another writer moved
+   * the head meanwhile, audit_chain_advance raises HEAD_MOVED and the transaction rolls back.
+   */
+  async append(batch: ChainedBatch): Promise<ChainPoint> {
+    const pool = this.pgPool;
+    if (!pool || typeof batch.payload === 'string') return this.transaction((runner) => this.insertIn(runner, batch));
+    // PostgreSQL: the whole transaction is one round trip (see CopyBatchQuery).
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await copyBatch(client, `BEGIN; ${COPY_BATCH}; ${advanceSql(batch.prev, batch.head)}; COMMIT`, batch.payload);
+      return batch.head;
+    } catch (err) {
+      // A failed statement leaves the transaction aborted; a connection that cannot even roll back is discarded.
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
+      throw err;
+    } finally {
+      client.release(broken);
     }
-    await runner.query(`SELECT audit_chain_advance($1::bigint, decode($2, 'hex'), $3::bigint, decode($4, 'hex'))`, [
-      prev.seq.toString(),
-      prev.hash,
-      chained.head.seq.toString(),
-      chained.head.hash,
-    ]);
-    return chained.head;
+  }
+
+  /** Inserts a chained batch and advances the head inside the caller's transaction. */
+  private async insertIn(runner: QueryRunner, batch: ChainedBatch): Promise<ChainPoint> {
+    if (typeof batch.payload === 'string') {
+      await runner.query(INSERT_BATCH, [batch.payload]);
+      await runner.query(`SELECT audit_chain_advance($1::bigint, decode($2, 'hex'), $3::bigint, decode($4, 'hex'))`, [
+        batch.prev.seq.toString(),
+        batch.prev.hash,
+        batch.head.seq.toString(),
+        batch.head.hash,
+      ]);
+    } else {
+      const client = (await runner.connect()) as PoolClient;
+      await copyBatch(client, `${COPY_BATCH}; ${advanceSql(batch.prev, batch.head)}`, batch.payload);
+    }
+    return batch.head;
   }
 
   private async transaction<T>(fn: (runner: QueryRunner) => Promise<T>): Promise<T> {

@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { AppConfig } from '../config/app.config';
 import { ROOT_LOGGER } from '../observability/logger.factory';
 import { AuditMetrics } from './audit.metrics';
-import { AuditRepository, HEAD_MOVED, type ChainPoint } from './audit.repository';
+import { AuditRepository, HEAD_MOVED, type ChainedBatch, type ChainPoint } from './audit.repository';
 import { preparedFor, type PreparedRow } from './audit.row-format';
 import { AuditSpool, type SpoolSegment } from './audit.spool';
 import type { AuditRecord } from './audit.types';
@@ -75,6 +75,13 @@ export class AuditWriter {
    * asked; audit_log_append checks it under the head lock. Unknown (undefined) at start and after any error.
    */
   private head: ChainPoint | undefined;
+  /**
+   * Under a backlog, the next full batch already hashed onto the chain from the head the batch in the database will
+   * leave, so it goes out the moment that one commits. Used only if the queue still starts with exactly these
+   * records and the head is the one it was chained from; anything else (an error, a spill, another writer) makes
+   * it stale and the batch is chained again.
+   */
+  private ahead: { items: Pending[]; batch: ChainedBatch } | undefined;
 
   constructor(
     private readonly repository: AuditRepository,
@@ -242,6 +249,7 @@ export class AuditWriter {
 
   private async write(batch: Pending[], dedupe: boolean): Promise<void> {
     const started = performance.now();
+    const ahead = this.takeAhead(batch);
     try {
       const format = this.repository.rowFormat;
       const items = batch.map((p) => ({ record: p.record, row: (p.row = preparedFor(p.record, p.row, format)) }));
@@ -252,8 +260,11 @@ export class AuditWriter {
       } else {
         try {
           await this.appendChained(
-            items.map((i) => i.row),
-            this.head,
+            ahead ??
+              this.repository.chain(
+                this.head,
+                items.map((i) => i.row),
+              ),
           );
         } catch (err) {
           if ((err as { code?: string }).code !== HEAD_MOVED) throw err;
@@ -264,19 +275,31 @@ export class AuditWriter {
       }
     } catch (err) {
       this.head = undefined;
+      this.ahead = undefined;
       throw err;
     }
     this.metrics.batch('ok', (performance.now() - started) / 1000);
     for (const p of batch) p.durable?.();
   }
 
+  /** The batch chained ahead for exactly these records from the current head, if there is one (it is used once). */
+  private takeAhead(batch: Pending[]): ChainedBatch | undefined {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (!ahead || !this.head || ahead.items.length !== batch.length) return undefined;
+    if (ahead.batch.prev.seq !== this.head.seq || ahead.batch.prev.hash !== this.head.hash) return undefined;
+    for (let i = 0; i < batch.length; i++) if (ahead.items[i] !== batch[i]) return undefined;
+    return ahead.batch;
+  }
+
   /**
    * One transaction per batch, pipelined: while the batch is in the database, the records queued behind it are
-   * prepared (canonical parts and COPY line, the chain-independent work), so Node and PostgreSQL work at once.
+   * prepared (canonical parts and COPY line, the chain-independent work), and, when a full batch is waiting, hashed
+   * onto the chain from the head this batch will leave, so Node and PostgreSQL work at once.
    */
-  private async appendChained(rows: PreparedRow[], from: ChainPoint): Promise<void> {
-    const sent = this.repository.append(from, rows);
-    const prepared = this.prepareAhead();
+  private async appendChained(batch: ChainedBatch): Promise<void> {
+    const sent = this.repository.append(batch);
+    const prepared = this.prepareAhead(batch.head);
     try {
       this.head = await sent;
     } finally {
@@ -284,8 +307,8 @@ export class AuditWriter {
     }
   }
 
-  /** Canonicalises up to one batch of queued records, yielding to the event loop between chunks. */
-  private async prepareAhead(): Promise<void> {
+  /** Prepares up to one batch of queued records, yielding to the event loop between chunks, then chains a full one. */
+  private async prepareAhead(from: ChainPoint): Promise<void> {
     const format = this.repository.rowFormat;
     let i = 0;
     while (i < this.queue.length && i < this.batchSize) {
@@ -296,6 +319,18 @@ export class AuditWriter {
         p.row = preparedFor(p.record, p.row, format);
       }
     }
+    // Only a full batch: a partial one would be written later with more records behind it, and chained again.
+    if (this.queue.length < this.batchSize || this.stopping || this.spilling) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const items = this.queue.slice(0, this.batchSize);
+    if (items.some((p) => !p.row)) return;
+    this.ahead = {
+      items,
+      batch: this.repository.chain(
+        from,
+        items.map((p) => p.row!),
+      ),
+    };
   }
 
   /** Replays one batch from the oldest spool segment. Returns false when the database refused it. */

@@ -153,9 +153,9 @@ describe('audit hash chain', () => {
     const rows = (n: number) =>
       Array.from({ length: n }, () => prepareRow(factory.fromEvent({ action: 'DATA_WRITE' }), repo.rowFormat));
     const stale = await repo.head();
-    const moved = await repo.append(stale, rows(3));
+    const moved = await repo.append(repo.chain(stale, rows(3)));
     expect(moved.seq).toBe(stale.seq + 3n);
-    await expect(repo.append(stale, rows(4))).rejects.toMatchObject({ code: HEAD_MOVED });
+    await expect(repo.append(repo.chain(stale, rows(4)))).rejects.toMatchObject({ code: HEAD_MOVED });
     const [{ n }] = (await t.app.get(DataSource).query('SELECT count(*)::int AS n FROM audit_log')) as Array<{
       n: number;
     }>;
@@ -170,11 +170,11 @@ describe('audit hash chain', () => {
     const head = await repo.head();
     const good = () => prepareRow(factory.fromEvent({ action: 'DATA_WRITE' }), repo.rowFormat);
     const bad = prepareRow({ ...factory.fromEvent({ action: 'DATA_WRITE' }), ip_address: 'not-an-ip' }, repo.rowFormat);
-    await expect(repo.append(head, [good(), bad, good()])).rejects.toThrow(/inet/);
+    await expect(repo.append(repo.chain(head, [good(), bad, good()]))).rejects.toThrow(/inet/);
     expect(await repo.head()).toMatchObject({ seq: head.seq, hash: head.hash });
     // Every pooled connection is usable again: several batches in a row, each from the head the last one left.
     let at: ChainPoint = head;
-    for (let i = 0; i < 4; i++) at = await repo.append(at, [good(), good()]);
+    for (let i = 0; i < 4; i++) at = await repo.append(repo.chain(at, [good(), good()]));
     expect(at.seq).toBe(head.seq + 8n);
     expect(await verify(t)).toMatchObject({ ok: true, rowsChecked: Number(at.seq) });
   });
@@ -271,7 +271,7 @@ describePg('audit on real PostgreSQL', () => {
         const factory = t.app.get(AuditRecordFactory);
         const { head } = await repo.insertChained([{ record: factory.fromEvent({ action: 'DATA_WRITE' }) }], false);
         const row = prepareRow(factory.fromEvent({ action: 'DATA_WRITE' }), repo.rowFormat);
-        expect((await repo.append(head, [row])).seq).toBe(head.seq + 1n);
+        expect((await repo.append(repo.chain(head, [row]))).seq).toBe(head.seq + 1n);
       } finally {
         await asRole.destroy();
       }
