@@ -35,8 +35,14 @@ export const AUDIT_METRIC_PROVIDERS = [
   }),
 ];
 
+/** Distinct (action, outcome) pairs whose counter child is kept; actions are a small vocabulary. */
+const EVENT_CHILD_LIMIT = 1_000;
+
 @Injectable()
 export class AuditMetrics {
+  /** Counter children by "action outcome": labels are hashed once per pair, not on every record. */
+  private readonly eventChildren = new Map<string, { inc(): void }>();
+
   constructor(
     @InjectMetric('audit_events_total') private readonly events: Counter<string>,
     @InjectMetric('audit_backlog_size') private readonly backlogGauge: Gauge<string>,
@@ -48,7 +54,14 @@ export class AuditMetrics {
   ) {}
 
   event(action: string, outcome: string): void {
-    this.events.inc({ action, outcome });
+    const key = `${action} ${outcome}`;
+    let child = this.eventChildren.get(key);
+    if (!child) {
+      if (this.eventChildren.size >= EVENT_CHILD_LIMIT) this.eventChildren.clear();
+      child = this.events.labels({ action, outcome });
+      this.eventChildren.set(key, child);
+    }
+    child.inc();
   }
 
   state(backlog: number, spooled: number, oldestAgeSeconds: number): void {

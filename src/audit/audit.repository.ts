@@ -167,9 +167,7 @@ export class AuditRepository {
    * anything: the writer does this for the next batch while the current one is in the database.
    */
   chain(prev: ChainPoint, rows: ReadonlyArray<PreparedRow>): ChainedBatch {
-    const format = this.rowFormat;
-    const { payload, head } = chainRows(rows, prev, format);
-    return { prev, head, payload: format === 'copy' ? Buffer.from(payload) : payload };
+    return { prev, ...chainRows(rows, prev, this.rowFormat) };
   }
 
   /**

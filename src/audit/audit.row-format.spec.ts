@@ -41,7 +41,7 @@ describe('COPY row format', () => {
       head,
     );
     expect(got.head).toEqual(expected.head);
-    const lines = got.payload.split('\n');
+    const lines = got.payload.toString('utf8').split('\n');
     expect(lines.pop()).toBe('');
     expect(lines).toHaveLength(2);
     lines.forEach((line, i) => {
@@ -69,7 +69,7 @@ describe('COPY row format', () => {
     const copy = chainRows([prepareRow(record(), 'copy')], head, 'copy');
     const json = chainRows([prepareRow(record(), 'json')], head, 'json');
     expect(copy.head).toEqual(json.head);
-    expect(JSON.parse(json.payload)).toHaveLength(1);
+    expect(JSON.parse(json.payload as string)).toHaveLength(1);
   });
 
   it('prepares again a row prepared for JSON when COPY needs it, and keeps one that fits', () => {

@@ -62,20 +62,36 @@ export function preparedFor(record: AuditRecord, row: PreparedRow | undefined, f
   return row && (format === 'json' || row.copy !== undefined) ? row : prepareRow(record, format);
 }
 
+/** Bytes one UTF-16 code unit can take in UTF-8 at most (a surrogate pair is 4 bytes for 2 units). */
+const MAX_UTF8_PER_UNIT = 3;
+
 /**
  * Assigns seq, prev_hash and hash to prepared rows in order, continuing the chain from `head`, and serialises the
- * batch in COPY text format: one line per row, bytea columns as escaped hex.
+ * batch in COPY text format: one line per row, bytea columns as escaped hex. Lines are encoded straight into one
+ * buffer: a batch built as one string (hundreds of KB) lands in V8's large-object space, which only a full
+ * garbage collection frees.
  */
 export function chainCopy(
   rows: ReadonlyArray<PreparedRow>,
   head: { seq: bigint; hash: string },
-): { payload: string; head: { seq: bigint; hash: string } } {
-  let payload = '';
+): { payload: Buffer; head: { seq: bigint; hash: string } } {
+  let buf = Buffer.allocUnsafe(rows.length * 1024);
+  let used = 0;
+  const put = (text: string): void => {
+    const room = text.length * MAX_UTF8_PER_UNIT;
+    if (buf.length - used < room) {
+      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, used + room));
+      buf.copy(bigger, 0, 0, used);
+      buf = bigger;
+    }
+    used += buf.write(text, used);
+  };
   const last = chainEach(rows, head, (row, seq, prevHash, _canonical, digest) => {
     if (row.copy === undefined) throw new Error('chainCopy: row was not prepared for COPY');
-    payload += `${row.copy}\t${seq}\t\\\\x${prevHash}\t\\\\x${digest}\n`;
+    put(row.copy);
+    put(`\t${seq}\t\\\\x${prevHash}\t\\\\x${digest}\n`);
   });
-  return { payload, head: last };
+  return { payload: buf.subarray(0, used), head: last };
 }
 
 /** The batch in the repository's format, chained from `head`. */
@@ -83,7 +99,7 @@ export function chainRows(
   rows: ReadonlyArray<PreparedRow>,
   head: { seq: bigint; hash: string },
   format: RowFormat,
-): { payload: string; head: { seq: bigint; hash: string } } {
+): { payload: Buffer | string; head: { seq: bigint; hash: string } } {
   if (format === 'copy') return chainCopy(rows, head);
   const { json, head: last } = chainJson(rows, head);
   return { payload: json, head: last };
