@@ -1,4 +1,12 @@
-import { canonicalParts, chainEach, chainJson, type CanonicalParts } from './audit.hash-chain';
+import {
+  canonicalParts,
+  canonicalValue,
+  chainEach,
+  chainJson,
+  NEEDS_ENCODING,
+  partsFrom,
+  type CanonicalParts,
+} from './audit.hash-chain';
 import { AUDIT_RECORD_COLUMNS, type AuditRecord } from './audit.types';
 
 /**
@@ -37,24 +45,42 @@ export function copyField(value: string | number | null | undefined): string {
   return NEEDS_ESCAPE.test(s) ? s.replace(ESCAPABLE, (c) => ESCAPES[c]) : s;
 }
 
-/** The record's COPY line without the chain columns (and without the tab that precedes them). */
-export function copyPrefix(record: AuditRecord): string {
-  let line = '';
+const COLUMN_INDEX = Object.fromEntries(AUDIT_RECORD_COLUMNS.map((c, i) => [c, i])) as Record<
+  (typeof AUDIT_RECORD_COLUMNS)[number],
+  number
+>;
+
+/**
+ * The record's canonical parts and, for COPY, its line up to the chain columns, in one pass over the columns: each
+ * value is encoded once for both (a string that needs no JSON escaping needs no COPY escaping either, and the
+ * JSON columns' canonical text is also their COPY text).
+ */
+export function prepareRow(record: AuditRecord, format: RowFormat): PreparedRow {
+  if (format === 'json') return { parts: canonicalParts(record) };
+  const json = new Array<string>(AUDIT_RECORD_COLUMNS.length);
+  const copy = new Array<string>(AUDIT_RECORD_COLUMNS.length);
   for (let i = 0; i < AUDIT_RECORD_COLUMNS.length; i++) {
     const column = AUDIT_RECORD_COLUMNS[i];
     const value = record[column];
-    if (i) line += '\t';
-    line += JSON_COLUMNS.has(column)
-      ? copyField(value === null || value === undefined ? null : JSON.stringify(value))
-      : copyField(value as string | number | null);
+    if (value === null || value === undefined) {
+      json[i] = 'null';
+      copy[i] = '\\N';
+    } else if (JSON_COLUMNS.has(column)) {
+      json[i] = canonicalValue(value);
+      copy[i] = copyField(json[i]);
+    } else if (typeof value === 'string' && !NEEDS_ENCODING.test(value)) {
+      json[i] = '"' + value + '"';
+      copy[i] = value;
+    } else {
+      json[i] = canonicalValue(value);
+      // A non-finite number is null in the hashed JSON, so it is stored as NULL too.
+      copy[i] = json[i] === 'null' ? '\\N' : copyField(value as string | number);
+    }
   }
-  return line;
-}
-
-export function prepareRow(record: AuditRecord, format: RowFormat): PreparedRow {
-  return format === 'copy'
-    ? { parts: canonicalParts(record), copy: copyPrefix(record) }
-    : { parts: canonicalParts(record) };
+  return {
+    parts: partsFrom((column) => json[COLUMN_INDEX[column as (typeof AUDIT_RECORD_COLUMNS)[number]]]),
+    copy: copy.join('\t'),
+  };
 }
 
 /** `row` when it was prepared for `format`, else the record prepared now. */
@@ -89,7 +115,7 @@ export function chainCopy(
   const last = chainEach(rows, head, (row, seq, prevHash, _canonical, digest) => {
     if (row.copy === undefined) throw new Error('chainCopy: row was not prepared for COPY');
     put(row.copy);
-    put(`\t${seq}\t\\\\x${prevHash}\t\\\\x${digest}\n`);
+    put(['\t', seq, '\t\\\\x', prevHash, '\t\\\\x', digest, '\n'].join(''));
   });
   return { payload: buf.subarray(0, used), head: last };
 }
