@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { canonicalJson } from './audit.canonical-json';
-import type { AuditRecord, ChainedRecord } from './audit.types';
+import { AUDIT_RECORD_COLUMNS, type AuditRecord, type ChainedRecord } from './audit.types';
 
 /** prev_hash of the first row ever written: 32 zero bytes. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -89,43 +89,54 @@ export function canonicalValue(value: unknown): string {
   return canonicalJson(value);
 }
 
-/** `"key":` openers for one part, each after a comma but the first. */
-function openers(keys: ReadonlyArray<string>): string[] {
-  return keys.map((k, i) => `${i ? ',' : ''}"${k}":`);
-}
-
-const PART_KEYS = [HEAD_KEYS, MIDDLE_KEYS, TAIL_KEYS] as const;
-const PART_OPENERS = PART_KEYS.map(openers);
+const COLUMN_INDEX = new Map<string, number>(AUDIT_RECORD_COLUMNS.map((c, i) => [c, i]));
 
 /**
- * The three canonical parts from column values already encoded by `encode` (canonicalValue, or a caller's cached
- * encoding of the same values). Each part is assembled with Array#join, which yields one flat string: built with
- * `+`, it would be a rope of ~40 pieces that hashing and buffer writes must flatten again (measured 2-3x slower).
+ * Per part, a reusable piece list for Array#join: `"key":` openers at even positions (filled once), the column's
+ * encoded value at odd positions (filled per row), with where in AUDIT_RECORD_COLUMNS order each value comes from.
+ * Reusing them saves five arrays per record on the write path; nothing can interleave (the assembly is synchronous).
  */
-export function partsFrom(encoded: (column: keyof AuditRecord) => string): CanonicalParts {
+const PART_PIECES = [HEAD_KEYS, MIDDLE_KEYS, TAIL_KEYS].map((keys) => ({
+  pieces: keys.flatMap((k, i) => [`${i ? ',' : ''}"${k}":`, '']),
+  from: keys.map((k) => {
+    const index = COLUMN_INDEX.get(k);
+    if (index === undefined) throw new Error(`hashed column ${k} is not a record column`);
+    return index;
+  }),
+}));
+
+/**
+ * The three canonical parts from the record's columns already encoded as canonical JSON, in AUDIT_RECORD_COLUMNS
+ * order. Each part is assembled with Array#join, which yields one flat string: built with `+`, it would be a rope of
+ * ~40 pieces that hashing and buffer writes must flatten again (measured 2-3x slower on the write path).
+ */
+export function partsFrom(encoded: ReadonlyArray<string>): CanonicalParts {
   const out: string[] = [];
-  for (let p = 0; p < 3; p++) {
-    const keys = PART_KEYS[p];
-    const open = PART_OPENERS[p];
-    const pieces = new Array<string>(keys.length * 2);
-    for (let i = 0; i < keys.length; i++) {
-      pieces[2 * i] = open[i];
-      pieces[2 * i + 1] = encoded(keys[i]);
-    }
+  for (const { pieces, from } of PART_PIECES) {
+    for (let i = 0; i < from.length; i++) pieces[2 * i + 1] = encoded[from[i]];
     out.push(pieces.join(''));
   }
   return { head: out[0], middle: out[1], tail: out[2] };
 }
 
+const ENCODED_SCRATCH = new Array<string>(AUDIT_RECORD_COLUMNS.length);
+
 export function canonicalParts(record: AuditRecord): CanonicalParts {
-  return partsFrom((column) => canonicalValue(record[column]));
+  for (let i = 0; i < AUDIT_RECORD_COLUMNS.length; i++)
+    ENCODED_SCRATCH[i] = canonicalValue(record[AUDIT_RECORD_COLUMNS[i]]);
+  return partsFrom(ENCODED_SCRATCH);
 }
+
+const ROW_PIECES = ['{', '', ',"prev_hash":"', '', '",', '', ',"seq":"', '', '",', '', '}'];
 
 export function canonicalRow(parts: CanonicalParts, seq: string, prevHash: string): string {
   // join, not a template: one flat string for SHA-256 (see partsFrom).
-  return ['{', parts.head, ',"prev_hash":"', prevHash, '",', parts.middle, ',"seq":"', seq, '",', parts.tail, '}'].join(
-    '',
-  );
+  ROW_PIECES[1] = parts.head;
+  ROW_PIECES[3] = prevHash;
+  ROW_PIECES[5] = parts.middle;
+  ROW_PIECES[7] = seq;
+  ROW_PIECES[9] = parts.tail;
+  return ROW_PIECES.join('');
 }
 
 /** hash = SHA-256(UTF-8(canonical JSON of the row, with seq as a decimal string and prev_hash as hex)). */

@@ -45,10 +45,8 @@ export function copyField(value: string | number | null | undefined): string {
   return NEEDS_ESCAPE.test(s) ? s.replace(ESCAPABLE, (c) => ESCAPES[c]) : s;
 }
 
-const COLUMN_INDEX = Object.fromEntries(AUDIT_RECORD_COLUMNS.map((c, i) => [c, i])) as Record<
-  (typeof AUDIT_RECORD_COLUMNS)[number],
-  number
->;
+const JSON_SCRATCH = new Array<string>(AUDIT_RECORD_COLUMNS.length);
+const COPY_SCRATCH = new Array<string>(AUDIT_RECORD_COLUMNS.length);
 
 /**
  * The record's canonical parts and, for COPY, its line up to the chain columns, in one pass over the columns: each
@@ -57,8 +55,9 @@ const COLUMN_INDEX = Object.fromEntries(AUDIT_RECORD_COLUMNS.map((c, i) => [c, i
  */
 export function prepareRow(record: AuditRecord, format: RowFormat): PreparedRow {
   if (format === 'json') return { parts: canonicalParts(record) };
-  const json = new Array<string>(AUDIT_RECORD_COLUMNS.length);
-  const copy = new Array<string>(AUDIT_RECORD_COLUMNS.length);
+  // Reused arrays: this runs for every record and nothing can interleave (it is synchronous).
+  const json = JSON_SCRATCH;
+  const copy = COPY_SCRATCH;
   for (let i = 0; i < AUDIT_RECORD_COLUMNS.length; i++) {
     const column = AUDIT_RECORD_COLUMNS[i];
     const value = record[column];
@@ -77,16 +76,16 @@ export function prepareRow(record: AuditRecord, format: RowFormat): PreparedRow 
       copy[i] = json[i] === 'null' ? '\\N' : copyField(value as string | number);
     }
   }
-  return {
-    parts: partsFrom((column) => json[COLUMN_INDEX[column as (typeof AUDIT_RECORD_COLUMNS)[number]]]),
-    copy: copy.join('\t'),
-  };
+  return { parts: partsFrom(json), copy: copy.join('\t') };
 }
 
 /** `row` when it was prepared for `format`, else the record prepared now. */
 export function preparedFor(record: AuditRecord, row: PreparedRow | undefined, format: RowFormat): PreparedRow {
   return row && (format === 'json' || row.copy !== undefined) ? row : prepareRow(record, format);
 }
+
+/** The end of a COPY line: seq, prev_hash and hash (bytea as escaped hex), filled in per row. */
+const CHAIN_COLUMNS = ['\t', '', '\t\\\\x', '', '\t\\\\x', '', '\n'];
 
 /** Bytes one UTF-16 code unit can take in UTF-8 at most (a surrogate pair is 4 bytes for 2 units). */
 const MAX_UTF8_PER_UNIT = 3;
@@ -115,7 +114,10 @@ export function chainCopy(
   const last = chainEach(rows, head, (row, seq, prevHash, _canonical, digest) => {
     if (row.copy === undefined) throw new Error('chainCopy: row was not prepared for COPY');
     put(row.copy);
-    put(['\t', seq, '\t\\\\x', prevHash, '\t\\\\x', digest, '\n'].join(''));
+    CHAIN_COLUMNS[1] = seq;
+    CHAIN_COLUMNS[3] = prevHash;
+    CHAIN_COLUMNS[5] = digest;
+    put(CHAIN_COLUMNS.join(''));
   });
   return { payload: buf.subarray(0, used), head: last };
 }
