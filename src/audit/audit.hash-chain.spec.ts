@@ -8,6 +8,7 @@ import {
   GENESIS_HASH,
   HASHED_COLUMNS,
   isCanonicallyOrdered,
+  recordFromParts,
   rowHash,
 } from './audit.hash-chain';
 import { auditRecordFixture as record } from '../../test/factories/audit-record.factory';
@@ -64,6 +65,24 @@ describe('hash chain', () => {
     expect(isCanonicallyOrdered(r.details)).toBe(true);
     const row = { ...r, seq: '9', prev_hash: GENESIS_HASH };
     expect(canonicalRow(canonicalParts(r), '9', GENESIS_HASH)).toBe(canonicalJson(row));
+  });
+
+  it('gives the record back from its canonical parts, for the spool', () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue({ maxDepth: 3 }),
+        fc.string(),
+        fc.option(fc.double({ noNaN: true, noDefaultInfinity: true })),
+        (d, ua, ms) => {
+          const r = record({
+            details: JSON.parse(JSON.stringify(d ?? null)) as unknown,
+            user_agent: ua,
+            duration_ms: ms,
+          });
+          expect(recordFromParts(canonicalParts(r))).toEqual(JSON.parse(JSON.stringify(r)));
+        },
+      ),
+    );
   });
 
   it('links each row to the previous hash and changes every later hash when one row changes', () => {

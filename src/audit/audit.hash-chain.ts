@@ -127,6 +127,14 @@ export function canonicalParts(record: AuditRecord): CanonicalParts {
   return partsFrom(ENCODED_SCRATCH);
 }
 
+/**
+ * The record back from its canonical parts (they hold every record column as canonical JSON), for the rare paths
+ * that need the object again after the writer dropped it: spooling and preparing for another batch format.
+ */
+export function recordFromParts(parts: CanonicalParts): AuditRecord {
+  return JSON.parse(`{${parts.head},${parts.middle},${parts.tail}}`) as AuditRecord;
+}
+
 const ROW_PIECES = ['{', '', ',"prev_hash":"', '', '",', '', ',"seq":"', '', '",', '', '}'];
 
 export function canonicalRow(parts: CanonicalParts, seq: string, prevHash: string): string {

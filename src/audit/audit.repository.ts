@@ -4,7 +4,7 @@ import { Pool, type PoolClient } from 'pg';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { copyBatch } from './audit.copy-batch';
 import { chainRows, COPY_COLUMNS, preparedFor, type PreparedRow, type RowFormat } from './audit.row-format';
-import type { AuditRecord, ChainedRecord } from './audit.types';
+import type { ChainedRecord } from './audit.types';
 
 export interface AuditFilters {
   action?: string;
@@ -133,7 +133,7 @@ export class AuditRepository {
    * from the head as locked, insert and advance. Returns how many rows were inserted and the head after.
    */
   async insertChained(
-    batch: ReadonlyArray<{ record: AuditRecord; row?: PreparedRow }>,
+    batch: ReadonlyArray<PreparedRow>,
     dedupe: boolean,
   ): Promise<{ inserted: number; head: ChainPoint }> {
     return this.transaction(async (runner) => {
@@ -143,7 +143,7 @@ export class AuditRepository {
       const from: ChainPoint = { seq: BigInt(head.seq), hash: head.hash };
       let todo = batch;
       if (dedupe) {
-        const keys = JSON.stringify(batch.map((b) => ({ id: b.record.id, occurred_at: b.record.occurred_at })));
+        const keys = JSON.stringify(batch.map((b) => ({ id: b.id, occurred_at: b.occurredAt })));
         const existing = (await runner.query(
           `SELECT a.id::text AS id FROM audit_log a
              JOIN json_to_recordset($1::json) AS x(id uuid, occurred_at timestamptz)
@@ -152,12 +152,12 @@ export class AuditRepository {
         )) as Array<{ id: string }>;
         if (existing.length) {
           const seen = new Set(existing.map((e) => e.id));
-          todo = batch.filter((b) => !seen.has(b.record.id));
+          todo = batch.filter((b) => !seen.has(b.id));
         }
       }
       if (!todo.length) return { inserted: 0, head: from };
       const format = this.rowFormat;
-      const rows = todo.map((b) => preparedFor(b.record, b.row, format));
+      const rows = todo.map((row) => preparedFor(row, format));
       return { inserted: todo.length, head: await this.insertIn(runner, this.chain(from, rows)) };
     });
   }

@@ -18,14 +18,17 @@ import { AppConfig } from '../config/app.config';
 import { ROOT_LOGGER } from '../observability/logger.factory';
 import { AuditMetrics } from './audit.metrics';
 import { AuditRepository, HEAD_MOVED, type ChainedBatch, type ChainPoint } from './audit.repository';
-import { preparedFor, type PreparedRow } from './audit.row-format';
+import { recordFromParts } from './audit.hash-chain';
+import { PackedRow, prepareRow, type PreparedRow } from './audit.row-format';
 import { AuditSpool, type SpoolSegment } from './audit.spool';
 import type { AuditRecord } from './audit.types';
 
 interface Pending {
-  record: AuditRecord;
-  /** Canonical parts (and COPY line) built ahead of the batch, while the previous one is in the database. */
-  row?: PreparedRow;
+  /**
+   * The record as the batch needs it (canonical parts and COPY line), prepared when the record is accepted and
+   * packed outside the JS heap (see PackedRow). The record object and its redacted details are not kept.
+   */
+  row: PackedRow;
   enqueuedAt: number;
   /** Set in sync mode: resolves once the record is committed or fsync'd to the spool. */
   durable?: () => void;
@@ -34,8 +37,6 @@ interface Pending {
 /** Longest a batch transaction may take before it is treated as failed (its records then spool). */
 const WRITE_TIMEOUT_MS = 10_000;
 const RETRY_SLEEP_MS = 250;
-/** Records canonicalised between two yields to the event loop while a batch is in the database. */
-const PREPARE_CHUNK = 64;
 
 /**
  * Asynchronous, batched, lossless audit writer.
@@ -119,14 +120,14 @@ export class AuditWriter {
   }
 
   enqueue(record: AuditRecord): void {
-    this.accept({ record, enqueuedAt: Date.now() });
+    this.accept(record, { row: this.prepare(record), enqueuedAt: Date.now() });
   }
 
   /** Sync mode: resolves once the record is in the database or fsync'd in the spool. */
   enqueueDurable(record: AuditRecord): Promise<void> {
     return new Promise<void>((resolve) => {
       this.urgent = true;
-      this.accept({ record, enqueuedAt: Date.now(), durable: resolve });
+      this.accept(record, { row: this.prepare(record), enqueuedAt: Date.now(), durable: resolve });
     });
   }
 
@@ -189,8 +190,12 @@ export class AuditWriter {
     this.resolveIdle();
   }
 
-  private accept(p: Pending): void {
-    this.metrics.event(p.record.action, p.record.outcome);
+  private prepare(record: AuditRecord): PackedRow {
+    return PackedRow.pack(prepareRow(record, this.repository.rowFormat));
+  }
+
+  private accept(record: AuditRecord, p: Pending): void {
+    this.metrics.event(record.action, record.outcome);
     if (this.spilling || this.stopped || this.queue.length >= this.highWater || this.breakerOpen()) {
       this.spilling = true;
       // Queued records are older than p: they go to the spool first, so replay keeps arrival order.
@@ -251,26 +256,19 @@ export class AuditWriter {
     const started = performance.now();
     const ahead = this.takeAhead(batch);
     try {
-      const format = this.repository.rowFormat;
-      const items = batch.map((p) => ({ record: p.record, row: (p.row = preparedFor(p.record, p.row, format)) }));
+      const rows = (): PreparedRow[] => batch.map((p) => p.row.unpack());
       if (dedupe || !this.head) {
         // First batch, or a retry after an error whose commit may have happened: lock, skip stored ids, re-read.
         this.head = undefined;
-        this.head = (await this.repository.insertChained(items, dedupe)).head;
+        this.head = (await this.repository.insertChained(rows(), dedupe)).head;
       } else {
         try {
-          await this.appendChained(
-            ahead ??
-              this.repository.chain(
-                this.head,
-                items.map((i) => i.row),
-              ),
-          );
+          await this.appendChained(ahead ?? this.repository.chain(this.head, rows()));
         } catch (err) {
           if ((err as { code?: string }).code !== HEAD_MOVED) throw err;
           // Another writer (instance) extended the chain: not a failure, hash again under the lock from its head.
           this.head = undefined;
-          this.head = (await this.repository.insertChained(items, true)).head;
+          this.head = (await this.repository.insertChained(rows(), true)).head;
         }
       }
     } catch (err) {
@@ -293,42 +291,29 @@ export class AuditWriter {
   }
 
   /**
-   * One transaction per batch, pipelined: while the batch is in the database, the records queued behind it are
-   * prepared (canonical parts and COPY line, the chain-independent work), and, when a full batch is waiting, hashed
-   * onto the chain from the head this batch will leave, so Node and PostgreSQL work at once.
+   * One transaction per batch, pipelined: when a full batch waits behind the one in the database, it is hashed onto
+   * the chain from the head this one will leave while it is in the database, so Node and PostgreSQL work at once.
    */
   private async appendChained(batch: ChainedBatch): Promise<void> {
     const sent = this.repository.append(batch);
-    const prepared = this.prepareAhead(batch.head);
+    const ahead = this.chainAhead(batch.head);
     try {
       this.head = await sent;
     } finally {
-      await prepared;
+      await ahead;
     }
   }
 
-  /** Prepares up to one batch of queued records, yielding to the event loop between chunks, then chains a full one. */
-  private async prepareAhead(from: ChainPoint): Promise<void> {
-    const format = this.repository.rowFormat;
-    let i = 0;
-    while (i < this.queue.length && i < this.batchSize) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const end = Math.min(this.queue.length, this.batchSize, i + PREPARE_CHUNK);
-      for (; i < end; i++) {
-        const p = this.queue[i];
-        p.row = preparedFor(p.record, p.row, format);
-      }
-    }
-    // Only a full batch: a partial one would be written later with more records behind it, and chained again.
-    if (this.queue.length < this.batchSize || this.stopping || this.spilling) return;
+  /** Chains the next full batch from `from` (see `ahead`); a partial one would be written later with more behind it. */
+  private async chainAhead(from: ChainPoint): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.queue.length < this.batchSize || this.stopping || this.spilling) return;
     const items = this.queue.slice(0, this.batchSize);
-    if (items.some((p) => !p.row)) return;
     this.ahead = {
       items,
       batch: this.repository.chain(
         from,
-        items.map((p) => p.row!),
+        items.map((p) => p.row.unpack()),
       ),
     };
   }
@@ -354,10 +339,10 @@ export class AuditWriter {
     if (chunk.length) {
       try {
         const started = performance.now();
-        const items = chunk.map((record) => ({ record }));
+        const rows = chunk.map((record) => prepareRow(record, this.repository.rowFormat));
         this.head = undefined;
         const { head } = await this.retry.execute(() =>
-          this.guarded.execute(() => this.repository.insertChained(items, true)),
+          this.guarded.execute(() => this.repository.insertChained(rows, true)),
         );
         this.head = head;
         this.metrics.batch('replayed', (performance.now() - started) / 1000);
@@ -389,7 +374,7 @@ export class AuditWriter {
     while (this.spillBuffer.length) {
       const items = this.spillBuffer.splice(0);
       try {
-        await this.spool.append(items.map((p) => p.record));
+        await this.spool.append(items.map((p) => recordFromParts(p.row.unpack().parts)));
         this.metrics.batch('spooled');
         for (const p of items) p.durable?.();
       } catch (err) {

@@ -128,7 +128,7 @@ describe('audit hash chain', () => {
       'RESET session_replication_role',
     ]);
     const record: AuditRecord = { ...factory.fromEvent({ action: 'DATA_WRITE' }), id: randomUUID() };
-    await repo.insertChained([{ record }], false);
+    await repo.insertChained([prepareRow(record, repo.rowFormat)], false);
     const [{ deleted }] = (await db.query('SELECT audit_log_purge(1000)::int AS deleted')) as Array<{
       deleted: number;
     }>;
@@ -203,7 +203,7 @@ describe('audit hash chain', () => {
       request_path: '/api/x\\N',
       entity_id: '\\N',
     };
-    await repo.insertChained([{ record }], false);
+    await repo.insertChained([prepareRow(record, repo.rowFormat)], false);
     const [row] = await repo.page({ correlationId: undefined, entityId: '\\N' }, 1, undefined, 'desc');
     expect(row).toMatchObject({
       id: record.id,
@@ -220,8 +220,7 @@ describe('audit hash chain', () => {
     const factory = t.app.get(AuditRecordFactory);
     const batch = () =>
       Array.from({ length: 25 }, () => {
-        const record = factory.fromEvent({ action: 'DATA_WRITE' });
-        return { record };
+        return prepareRow(factory.fromEvent({ action: 'DATA_WRITE' }), repo.rowFormat);
       });
     await Promise.all(Array.from({ length: 6 }, () => repo.insertChained(batch(), false)));
     const [{ n, max }] = (await t.app
@@ -269,7 +268,10 @@ describePg('audit on real PostgreSQL', () => {
       try {
         const repo = new AuditRepository(asRole);
         const factory = t.app.get(AuditRecordFactory);
-        const { head } = await repo.insertChained([{ record: factory.fromEvent({ action: 'DATA_WRITE' }) }], false);
+        const { head } = await repo.insertChained(
+          [prepareRow(factory.fromEvent({ action: 'DATA_WRITE' }), repo.rowFormat)],
+          false,
+        );
         const row = prepareRow(factory.fromEvent({ action: 'DATA_WRITE' }), repo.rowFormat);
         expect((await repo.append(repo.chain(head, [row]))).seq).toBe(head.seq + 1n);
       } finally {

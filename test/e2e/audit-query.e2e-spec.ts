@@ -2,6 +2,7 @@ import { canonicalParts } from '../../src/audit/audit.hash-chain';
 import { AuditRecordFactory } from '../../src/audit/audit.record.factory';
 import { AuditRepository } from '../../src/audit/audit.repository';
 import { rowHash } from '../../src/audit/audit.hash-chain';
+import { prepareRow } from '../../src/audit/audit.row-format';
 import type { AuditRecord } from '../../src/audit/audit.types';
 import { DataSource } from 'typeorm';
 import { TEST_ADMIN_KEY } from '../utils/create-test-app';
@@ -20,11 +21,11 @@ interface Item {
 
 async function seed(t: App, n: number, overrides: Partial<AuditRecord> = {}): Promise<void> {
   const factory = t.app.get(AuditRecordFactory);
-  const items = Array.from({ length: n }, () => {
-    const record = { ...factory.fromEvent({ action: 'DATA_WRITE' }), ...overrides };
-    return { record };
-  });
-  await t.app.get(AuditRepository).insertChained(items, false);
+  const repo = t.app.get(AuditRepository);
+  const rows = Array.from({ length: n }, () =>
+    prepareRow({ ...factory.fromEvent({ action: 'DATA_WRITE' }), ...overrides }, repo.rowFormat),
+  );
+  await repo.insertChained(rows, false);
 }
 
 describe('audit query and export API', () => {
