@@ -23,12 +23,17 @@ import { PackedRow, prepareRow, type PreparedRow } from './audit.row-format';
 import { AuditSpool, type SpoolSegment } from './audit.spool';
 import type { AuditRecord } from './audit.types';
 
+/**
+ * A queued record in one of three forms. Accepted while the queue is short (the steady state), it is prepared at
+ * once and kept packed outside the JS heap (see PackedRow), without the record object and its redacted details.
+ * Accepted behind a backlog of a full batch or more, it stays a record and is prepared while the batch ahead of it
+ * is in the database (prepareAhead), so a burst is prepared in parallel with PostgreSQL's work instead of before it.
+ * A row prepared for a batch is kept until the batch commits.
+ */
 interface Pending {
-  /**
-   * The record as the batch needs it (canonical parts and COPY line), prepared when the record is accepted and
-   * packed outside the JS heap (see PackedRow). The record object and its redacted details are not kept.
-   */
-  row: PackedRow;
+  record?: AuditRecord;
+  packed?: PackedRow;
+  row?: PreparedRow;
   enqueuedAt: number;
   /** Set in sync mode: resolves once the record is committed or fsync'd to the spool. */
   durable?: () => void;
@@ -37,6 +42,8 @@ interface Pending {
 /** Longest a batch transaction may take before it is treated as failed (its records then spool). */
 const WRITE_TIMEOUT_MS = 10_000;
 const RETRY_SLEEP_MS = 250;
+/** Records prepared between two yields to the event loop while a batch is in the database. */
+const PREPARE_CHUNK = 64;
 
 /**
  * Asynchronous, batched, lossless audit writer.
@@ -120,14 +127,14 @@ export class AuditWriter {
   }
 
   enqueue(record: AuditRecord): void {
-    this.accept(record, { row: this.prepare(record), enqueuedAt: Date.now() });
+    this.accept(record, { enqueuedAt: Date.now() });
   }
 
   /** Sync mode: resolves once the record is in the database or fsync'd in the spool. */
   enqueueDurable(record: AuditRecord): Promise<void> {
     return new Promise<void>((resolve) => {
       this.urgent = true;
-      this.accept(record, { row: this.prepare(record), enqueuedAt: Date.now(), durable: resolve });
+      this.accept(record, { enqueuedAt: Date.now(), durable: resolve });
     });
   }
 
@@ -190,18 +197,32 @@ export class AuditWriter {
     this.resolveIdle();
   }
 
-  private prepare(record: AuditRecord): PackedRow {
-    return PackedRow.pack(prepareRow(record, this.repository.rowFormat));
+  /** The record's row for a batch, prepared (or unpacked) now if it was not yet. */
+  private rowOf(p: Pending): PreparedRow {
+    if (!p.row) {
+      p.row = p.packed ? p.packed.unpack() : prepareRow(p.record!, this.repository.rowFormat);
+      p.packed = undefined;
+      p.record = undefined;
+    }
+    return p.row;
+  }
+
+  /** The record itself again, for the spool. */
+  private recordOf(p: Pending): AuditRecord {
+    return p.record ?? recordFromParts(this.rowOf(p).parts);
   }
 
   private accept(record: AuditRecord, p: Pending): void {
     this.metrics.event(record.action, record.outcome);
     if (this.spilling || this.stopped || this.queue.length >= this.highWater || this.breakerOpen()) {
+      p.record = record;
       this.spilling = true;
       // Queued records are older than p: they go to the spool first, so replay keeps arrival order.
       this.spill(this.queue.length ? [...this.queue.splice(0), p] : [p]);
       return;
     }
+    if (this.queue.length < this.batchSize) p.packed = PackedRow.pack(prepareRow(record, this.repository.rowFormat));
+    else p.record = record;
     this.queue.push(p);
     if (this.queue.length === 1 || this.queue.length >= this.batchSize || p.durable) this.wake?.();
   }
@@ -256,7 +277,7 @@ export class AuditWriter {
     const started = performance.now();
     const ahead = this.takeAhead(batch);
     try {
-      const rows = (): PreparedRow[] => batch.map((p) => p.row.unpack());
+      const rows = (): PreparedRow[] => batch.map((p) => this.rowOf(p));
       if (dedupe || !this.head) {
         // First batch, or a retry after an error whose commit may have happened: lock, skip stored ids, re-read.
         this.head = undefined;
@@ -291,29 +312,38 @@ export class AuditWriter {
   }
 
   /**
-   * One transaction per batch, pipelined: when a full batch waits behind the one in the database, it is hashed onto
-   * the chain from the head this one will leave while it is in the database, so Node and PostgreSQL work at once.
+   * One transaction per batch, pipelined: while the batch is in the database, the records queued behind it are
+   * prepared and, when a full batch waits, hashed onto the chain from the head this batch will leave, so Node and
+   * PostgreSQL work at once.
    */
   private async appendChained(batch: ChainedBatch): Promise<void> {
     const sent = this.repository.append(batch);
-    const ahead = this.chainAhead(batch.head);
+    const prepared = this.prepareAhead(batch.head);
     try {
       this.head = await sent;
     } finally {
-      await ahead;
+      await prepared;
     }
   }
 
-  /** Chains the next full batch from `from` (see `ahead`); a partial one would be written later with more behind it. */
-  private async chainAhead(from: ChainPoint): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+  /**
+   * Prepares up to one batch of queued records, yielding to the event loop between chunks, then chains a full one
+   * from `from` (see `ahead`); a partial one is not chained, as it would be written later with more records behind it.
+   */
+  private async prepareAhead(from: ChainPoint): Promise<void> {
+    let i = 0;
+    do {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const end = Math.min(this.queue.length, this.batchSize, i + PREPARE_CHUNK);
+      for (; i < end; i++) this.rowOf(this.queue[i]);
+    } while (i < this.queue.length && i < this.batchSize);
     if (this.queue.length < this.batchSize || this.stopping || this.spilling) return;
     const items = this.queue.slice(0, this.batchSize);
     this.ahead = {
       items,
       batch: this.repository.chain(
         from,
-        items.map((p) => p.row.unpack()),
+        items.map((p) => this.rowOf(p)),
       ),
     };
   }
@@ -374,7 +404,7 @@ export class AuditWriter {
     while (this.spillBuffer.length) {
       const items = this.spillBuffer.splice(0);
       try {
-        await this.spool.append(items.map((p) => recordFromParts(p.row.unpack().parts)));
+        await this.spool.append(items.map((p) => this.recordOf(p)));
         this.metrics.batch('spooled');
         for (const p of items) p.durable?.();
       } catch (err) {
