@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { copyBatch } from '../../src/audit/audit.copy-batch';
 import { AuditRecordFactory } from '../../src/audit/audit.record.factory';
 import { AuditRepository, HEAD_MOVED, type ChainPoint } from '../../src/audit/audit.repository';
 import { prepareRow } from '../../src/audit/audit.row-format';
 import type { AuditRecord } from '../../src/audit/audit.types';
+import { AuditWriter } from '../../src/audit/audit.writer';
 import { AppConfig } from '../../src/config/app.config';
 import { buildDataSourceOptions } from '../../src/database/database.options';
 import { adminUrl, withAdminClient } from '../utils/test-database';
@@ -215,6 +217,41 @@ describe('audit hash chain', () => {
     expect(await verify(t)).toMatchObject({ ok: true });
   });
 
+  it('writes a burst of many batches as one chain, each batch hashed from the head the one before it leaves', async () => {
+    const burst = await createAuditTestApp({ env: { AUDIT_BATCH_SIZE: '20', AUDIT_FLUSH_MS: '1000' } });
+    try {
+      const writer = burst.app.get(AuditWriter);
+      const repo = burst.app.get(AuditRepository);
+      const factory = burst.app.get(AuditRecordFactory);
+      await writer.flush();
+      const before = await repo.head();
+      const locking = jest.spyOn(repo, 'insertChained');
+      const ids = Array.from({ length: 500 }, (_, i) => {
+        const record = factory.fromEvent({ action: 'DATA_WRITE', entityType: 'burst', entityId: `b${i}` });
+        writer.enqueue(record);
+        return record.id;
+      });
+      await writer.flush();
+      // One writer alone: every batch after the first goes out on the fast path, chained ahead from the in-memory
+      // head; a wrong head would be refused (HEAD_MOVED) and retried under the lock, which this would count.
+      expect(locking.mock.calls.length).toBeLessThanOrEqual(1);
+      const rows = (await burst.app
+        .get(DataSource)
+        .query(
+          `SELECT id::text AS id, seq::text AS seq FROM audit_log WHERE entity_type = 'burst' ORDER BY audit_log.seq`,
+        )) as Array<{
+        id: string;
+        seq: string;
+      }>;
+      // Exactly once each, in the order they were accepted, right after the head the burst found.
+      expect(rows.map((r) => r.id)).toEqual(ids);
+      expect(BigInt(rows[0].seq)).toBe(before.seq + 1n);
+      expect(await verify(burst)).toMatchObject({ ok: true });
+    } finally {
+      await burst.close();
+    }
+  });
+
   it('keeps one chain when several writers insert concurrently', async () => {
     const repo = t.app.get(AuditRepository);
     const factory = t.app.get(AuditRecordFactory);
@@ -281,6 +318,32 @@ describePg('audit on real PostgreSQL', () => {
     } finally {
       await t.close();
       await withAdminClient((c) => c.query(`DROP ROLE IF EXISTS ${role}`));
+    }
+  });
+
+  it('keeps the connection in step when a one-round-trip batch fails before its COPY starts', async () => {
+    const t = await createAuditTestApp();
+    const client = new Client({ connectionString: t.database!.url });
+    await client.connect();
+    try {
+      await client.query('CREATE TEMP TABLE copy_probe (a int PRIMARY KEY, b text)');
+      // The COPY data travels right behind the statement text; when an earlier statement fails, PostgreSQL must
+      // drop it, or the next query on this connection would read it as a protocol message.
+      await expect(
+        copyBatch(client, 'BEGIN; COPY no_such_table (a) FROM STDIN; COMMIT', Buffer.from('1\n')),
+      ).rejects.toMatchObject({ code: '42P01' });
+      await client.query('ROLLBACK');
+      await expect(
+        copyBatch(client, 'BEGIN; COPY copy_probe (a, b) FROM STDIN; SELECT 1; COMMIT', Buffer.from('1\tx\n2\ty\n')),
+      ).resolves.toEqual(['BEGIN', 'COPY 2', 'SELECT 1', 'COMMIT']);
+      const { rows } = await client.query('SELECT a, b FROM copy_probe ORDER BY a');
+      expect(rows).toEqual([
+        { a: 1, b: 'x' },
+        { a: 2, b: 'y' },
+      ]);
+    } finally {
+      await client.end();
+      await t.close();
     }
   });
 
