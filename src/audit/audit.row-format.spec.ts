@@ -1,5 +1,5 @@
 import { extendChain, canonicalParts, GENESIS_HASH } from './audit.hash-chain';
-import { chainCopy, chainRows, copyField, COPY_COLUMNS, PackedRow, prepareRow, preparedFor } from './audit.row-format';
+import { chainCopy, chainRows, copyField, COPY_COLUMNS, prepareRow, preparedFor } from './audit.row-format';
 import { auditRecordFixture } from '../../test/factories/audit-record.factory';
 import type { AuditRecord } from './audit.types';
 
@@ -83,14 +83,6 @@ describe('COPY row format', () => {
     expect(lines[0].startsWith(rows[0].copy!)).toBe(true);
     expect(lines[1].startsWith(rows[1].copy!)).toBe(true);
     expect(parseCopyLine(lines[1])[COPY_COLUMNS.indexOf('user_agent')]).toBe(long);
-  });
-
-  it('packs a prepared row outside the heap and unpacks it unchanged', () => {
-    for (const r of [record(), record({ user_agent: 'ünï 🚀 "q" \\ tab\t', details: { é: '€' } })])
-      for (const format of ['copy', 'json'] as const) {
-        const row = prepareRow(r, format);
-        expect(PackedRow.pack(row).unpack()).toEqual(row);
-      }
   });
 
   it('prepares again a row prepared for JSON when COPY needs it, and keeps one that fits', () => {
