@@ -459,7 +459,7 @@ function postgresCpuSince(before: Map<number, number>): number {
 }
 
 async function main(): Promise<boolean> {
-  console.log(`\n== bench/audit (${ROUNDS} interleaved rounds; PostgreSQL ${new URL(PG).host}, unpinned)`);
+  console.log(`\n== bench/audit (${ROUNDS} interleaved rounds; PostgreSQL ${new URL(PG).host})`);
   console.log(pinSelf());
   const only = process.argv[3];
   const results: boolean[] = [];

@@ -80,7 +80,7 @@ export class AuditWriter {
   private readonly highWater: number;
   /**
    * The chain head as this writer last committed it. The next batch is hashed from it before the database is
-   * asked; audit_log_append checks it under the head lock. Unknown (undefined) at start and after any error.
+   * asked; audit_chain_advance checks it under the head lock. Unknown (undefined) at start and after any error.
    */
   private head: ChainPoint | undefined;
   /**
