@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { extendChain, canonicalParts, GENESIS_HASH } from './audit.hash-chain';
 import { chainCopy, chainRows, copyField, COPY_COLUMNS, prepareRow, preparedFor } from './audit.row-format';
 import { auditRecordFixture } from '../../test/factories/audit-record.factory';
@@ -62,6 +63,45 @@ describe('COPY row format', () => {
       expect(JSON.parse(row.details ?? 'null')).toEqual(want.details);
       expect(JSON.parse(row.changes ?? 'null')).toEqual(want.changes);
     });
+  });
+
+  it('encodes every record column, in column order, as the generic canonical and COPY encodings do', () => {
+    const text = fc.option(fc.string({ unit: 'binary' }), { nil: null });
+    fc.assert(
+      fc.property(
+        fc.record({
+          id: fc.uuid(),
+          tenant_id: text,
+          actor_id: text,
+          action: fc.string({ minLength: 1 }),
+          entity_type: text,
+          entity_id: text,
+          changes: fc.jsonValue({ maxDepth: 2 }),
+          details: fc.jsonValue({ maxDepth: 2 }),
+          user_agent: text,
+          correlation_id: text,
+          session_id_hash: text,
+          request_path: text,
+          route: text,
+          http_method: text,
+          status_code: fc.option(fc.integer({ min: 100, max: 599 }), { nil: null }),
+          duration_ms: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: null }),
+        }),
+        (fields) => {
+          const r = record(JSON.parse(JSON.stringify(fields)) as Partial<AuditRecord>);
+          const row = prepareRow(r, 'copy');
+          expect(row.parts).toEqual(canonicalParts(r));
+          const line = parseCopyLine(row.copy!);
+          expect(line).toHaveLength(COPY_COLUMNS.length - 3);
+          COPY_COLUMNS.slice(0, -3).forEach((column, i) => {
+            const value = r[column as keyof AuditRecord];
+            if (column === 'changes' || column === 'details')
+              expect(line[i] === null ? null : JSON.parse(line[i]!)).toEqual(value ?? null);
+            else expect(line[i]).toBe(value === null ? null : String(value).replaceAll('\u0000', ''));
+          });
+        },
+      ),
+    );
   });
 
   it('serialises a batch for either format from the same prepared rows', () => {
