@@ -213,6 +213,8 @@ async function writerBench(): Promise<boolean> {
     console.log(`  target >= 20x: ${pass ? 'MET' : 'NOT MET'} (median ${fmt(median(ratios))}x)`);
     return pass;
   } finally {
+    // Back to the load generator's core: the HTTP part after this one generates load from this process.
+    if (HAS_TASKSET) spawnSync('taskset', ['-cp', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
     await ds.destroy();
     rmSync(spool, { recursive: true, force: true });
     await admin((c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));

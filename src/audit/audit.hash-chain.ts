@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { canonicalJson } from './audit.canonical-json';
-import { AUDIT_RECORD_COLUMNS, type AuditRecord, type ChainedRecord } from './audit.types';
+import { AUDIT_COLUMN_INDEX, AUDIT_RECORD_COLUMNS, type AuditRecord, type ChainedRecord } from './audit.types';
 
 /** prev_hash of the first row ever written: 32 zero bytes. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -89,8 +89,6 @@ export function canonicalValue(value: unknown): string {
   return canonicalJson(value);
 }
 
-const COLUMN_INDEX = new Map<string, number>(AUDIT_RECORD_COLUMNS.map((c, i) => [c, i]));
-
 /**
  * Per part, a reusable piece list for Array#join: `"key":` openers at even positions (filled once), the column's
  * encoded value at odd positions (filled per row), with where in AUDIT_RECORD_COLUMNS order each value comes from.
@@ -99,7 +97,7 @@ const COLUMN_INDEX = new Map<string, number>(AUDIT_RECORD_COLUMNS.map((c, i) => 
 const PART_PIECES = [HEAD_KEYS, MIDDLE_KEYS, TAIL_KEYS].map((keys) => ({
   pieces: keys.flatMap((k, i) => [`${i ? ',' : ''}"${k}":`, '']),
   from: keys.map((k) => {
-    const index = COLUMN_INDEX.get(k);
+    const index = AUDIT_COLUMN_INDEX[k] as number | undefined;
     if (index === undefined) throw new Error(`hashed column ${k} is not a record column`);
     return index;
   }),

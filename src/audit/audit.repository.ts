@@ -197,12 +197,7 @@ export class AuditRepository {
   private async insertIn(runner: QueryRunner, batch: ChainedBatch): Promise<ChainPoint> {
     if (typeof batch.payload === 'string') {
       await runner.query(INSERT_BATCH, [batch.payload]);
-      await runner.query(`SELECT audit_chain_advance($1::bigint, decode($2, 'hex'), $3::bigint, decode($4, 'hex'))`, [
-        batch.prev.seq.toString(),
-        batch.prev.hash,
-        batch.head.seq.toString(),
-        batch.head.hash,
-      ]);
+      await runner.query(advanceSql(batch.prev, batch.head));
     } else {
       const client = (await runner.connect()) as PoolClient;
       await copyBatch(client, `${COPY_BATCH}; ${advanceSql(batch.prev, batch.head)}`, batch.payload);

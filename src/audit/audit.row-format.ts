@@ -8,7 +8,7 @@ import {
   recordFromParts,
   type CanonicalParts,
 } from './audit.hash-chain';
-import { AUDIT_RECORD_COLUMNS, type AuditRecord } from './audit.types';
+import { AUDIT_COLUMN_INDEX, AUDIT_RECORD_COLUMNS, type AuditRecord } from './audit.types';
 
 /**
  * How a batch travels to the database. `copy`: PostgreSQL's COPY text format over the pg driver, the cheapest
@@ -51,8 +51,8 @@ export function copyField(value: string | number | null | undefined): string {
 const JSON_SCRATCH = new Array<string>(AUDIT_RECORD_COLUMNS.length);
 const COPY_SCRATCH = new Array<string>(AUDIT_RECORD_COLUMNS.length);
 
-/** Index of a column in AUDIT_RECORD_COLUMNS: fixed, so prepareRow can name each column once (see below). */
-const AT = Object.fromEntries(AUDIT_RECORD_COLUMNS.map((c, i) => [c, i])) as Record<keyof AuditRecord, number>;
+/** Where each column's encoding goes: prepareRow names each column once (see below). */
+const AT = AUDIT_COLUMN_INDEX;
 
 /**
  * Encodes one column value at `i` for both outputs: canonical JSON into JSON_SCRATCH, COPY text into COPY_SCRATCH.

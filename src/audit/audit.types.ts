@@ -86,3 +86,9 @@ export const AUDIT_RECORD_COLUMNS = [
   'duration_ms',
   'retention_until',
 ] as const satisfies ReadonlyArray<keyof AuditRecord>;
+
+/** Where each record column sits in AUDIT_RECORD_COLUMNS (the order of encoded values and of COPY fields). */
+export const AUDIT_COLUMN_INDEX = Object.fromEntries(AUDIT_RECORD_COLUMNS.map((c, i) => [c, i])) as Record<
+  keyof AuditRecord,
+  number
+>;
