@@ -117,6 +117,28 @@ export function partsFrom(encoded: ReadonlyArray<string>): CanonicalParts {
   return { head: out[0], middle: out[1], tail: out[2] };
 }
 
+/**
+ * The canonical row is `{head,"prev_hash":"PREV",middle,"seq":"SEQ",tail}`. Cut around its two chain values, it is
+ * three segments that do not depend on the chain: SEGMENT_OPEN[i] + part i + SEGMENT_CLOSE[i]. The COPY write path
+ * stores rows as these segments, so a row's canonical JSON is segment, prev hash, segment, seq, segment.
+ */
+export const SEGMENT_OPEN = ['{', '",', '",'] as const;
+export const SEGMENT_CLOSE = [',"prev_hash":"', ',"seq":"', '}'] as const;
+
+const SEGMENT_PIECES = PART_PIECES.map(({ pieces, from }, i) => ({
+  pieces: [SEGMENT_OPEN[i] + pieces[0], ...pieces.slice(1), SEGMENT_CLOSE[i]],
+  from,
+}));
+
+/** The three segments (see SEGMENT_OPEN) from encoded columns, as partsFrom builds the parts. */
+export function segmentsFrom(encoded: ReadonlyArray<string>, out: string[]): void {
+  for (let s = 0; s < SEGMENT_PIECES.length; s++) {
+    const { pieces, from } = SEGMENT_PIECES[s];
+    for (let i = 0; i < from.length; i++) pieces[2 * i + 1] = encoded[from[i]];
+    out[s] = pieces.join('');
+  }
+}
+
 const ENCODED_SCRATCH = new Array<string>(AUDIT_RECORD_COLUMNS.length);
 
 export function canonicalParts(record: AuditRecord): CanonicalParts {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { extendChain, canonicalParts, GENESIS_HASH } from './audit.hash-chain';
-import { chainCopy, chainRows, copyField, COPY_COLUMNS, prepareRow, preparedFor } from './audit.row-format';
+import { extendChain, canonicalParts, GENESIS_HASH, rowHash } from './audit.hash-chain';
+import { chainCopy, chainRows, copyField, COPY_COLUMNS, CopyRow, prepareRow, preparedFor } from './audit.row-format';
 import { auditRecordFixture } from '../../test/factories/audit-record.factory';
 import type { AuditRecord } from './audit.types';
 
@@ -129,9 +129,44 @@ describe('COPY row format', () => {
     const r = record();
     const forJson = prepareRow(r, 'json');
     expect(preparedFor(forJson, 'json')).toBe(forJson);
-    expect(preparedFor(forJson, 'copy')).toEqual(prepareRow(r, 'copy'));
+    const again = preparedFor(forJson, 'copy') as CopyRow;
+    expect(again).toBeInstanceOf(CopyRow);
+    expect(again.copy).toBe(prepareRow(r, 'copy').copy);
+    expect(again.parts).toEqual(forJson.parts);
     const forCopy = prepareRow(r, 'copy');
     expect(preparedFor(forCopy, 'copy')).toBe(forCopy);
     expect(() => chainCopy([forJson], { seq: 0n, hash: GENESIS_HASH })).toThrow(/not prepared/);
+  });
+
+  it('hashes a row from its stored bytes exactly as rowHash does from its parts, multibyte text included', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.jsonValue({ maxDepth: 2 }),
+        fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
+        fc.stringMatching(/^[0-9a-f]{64}$/),
+        (userAgent, details, seq, prevHash) => {
+          const r = record(JSON.parse(JSON.stringify({ user_agent: userAgent, details })) as Partial<AuditRecord>);
+          const row = prepareRow(r, 'copy');
+          expect(row.parts).toEqual(canonicalParts(r));
+          expect(row.id).toBe(r.id);
+          expect(row.occurredAt).toBe(r.occurred_at);
+          expect(row.digest(String(seq), prevHash)).toBe(rowHash(canonicalParts(r), String(seq), prevHash));
+        },
+      ),
+    );
+  });
+
+  it('keeps every stored row intact while later rows fill and overflow the shared slabs', () => {
+    // 1 000 rows of ~2.5 KB cross several 256 KB slabs; a row larger than a slab gets one of its own.
+    const records = Array.from({ length: 1_000 }, (_, i) =>
+      record({ id: `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`, details: { n: i, pad: 'ü'.repeat(800) } }),
+    );
+    records.push(record({ details: { big: 'x'.repeat(400_000) } }));
+    const rows = records.map((r) => prepareRow(r, 'copy'));
+    rows.forEach((row, i) => {
+      expect(row.id).toBe(records[i].id);
+      expect(row.parts).toEqual(canonicalParts(records[i]));
+    });
   });
 });

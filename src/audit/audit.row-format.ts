@@ -1,13 +1,16 @@
+import { hash } from 'node:crypto';
 import {
   canonicalParts,
   canonicalValue,
-  chainEach,
   chainJson,
   NEEDS_ENCODING,
-  partsFrom,
   recordFromParts,
+  SEGMENT_CLOSE,
+  SEGMENT_OPEN,
+  segmentsFrom,
   type CanonicalParts,
 } from './audit.hash-chain';
+import { releaseFrom, slabFor, type Slab } from './audit.row-slabs';
 import { AUDIT_COLUMN_INDEX, AUDIT_RECORD_COLUMNS, type AuditRecord } from './audit.types';
 
 /**
@@ -21,11 +24,118 @@ export type RowFormat = 'copy' | 'json';
  * its line up to the three chain columns. Neither depends on the chain head, so both are built off the critical path.
  */
 export interface PreparedRow {
-  parts: CanonicalParts;
-  copy?: string;
+  readonly format: RowFormat;
+  readonly parts: CanonicalParts;
   /** The record's key, to find it again after an ambiguous commit. */
-  id: string;
-  occurredAt: string;
+  readonly id: string;
+  readonly occurredAt: string;
+}
+
+/** Bytes one UTF-16 code unit can take in UTF-8 at most (a surrogate pair is 4 bytes for 2 units). */
+const MAX_UTF8_PER_UNIT = 3;
+/**
+ * A row prepared for COPY, held as bytes outside the V8 heap (see audit.row-slabs.ts): its COPY line up to the chain
+ * columns, then the three segments of its canonical JSON (see SEGMENT_OPEN), back to back. The writer releases it
+ * once its batch is committed or its record is spooled; a released row throws when read.
+ */
+export class CopyRow implements PreparedRow {
+  readonly format = 'copy';
+
+  private released = false;
+
+  constructor(
+    private readonly slab: Slab,
+    private readonly start: number,
+    /** Ends of the COPY line and of the first two segments; the third ends at `end`. */
+    private readonly copyEnd: number,
+    private readonly firstEnd: number,
+    private readonly secondEnd: number,
+    private readonly end: number,
+  ) {}
+
+  /** The row's bytes; throws once the row is released, as its slab may then hold another row. */
+  private get bytes(): Buffer {
+    if (this.released) throw new Error('audit row read after release');
+    return this.slab.bytes;
+  }
+
+  /** Done with: its bytes may be reused. Idempotent. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    releaseFrom(this.slab);
+  }
+
+  /** The COPY line up to the chain columns. */
+  get copy(): string {
+    return this.bytes.toString('utf8', this.start, this.copyEnd);
+  }
+
+  get parts(): CanonicalParts {
+    const b = this.bytes;
+    return {
+      head: b.toString('utf8', this.copyEnd + SEGMENT_OPEN[0].length, this.firstEnd - SEGMENT_CLOSE[0].length),
+      middle: b.toString('utf8', this.firstEnd + SEGMENT_OPEN[1].length, this.secondEnd - SEGMENT_CLOSE[1].length),
+      tail: b.toString('utf8', this.secondEnd + SEGMENT_OPEN[2].length, this.end - SEGMENT_CLOSE[2].length),
+    };
+  }
+
+  /** The first COPY field (a uuid: nothing to unescape). */
+  get id(): string {
+    return this.bytes.toString('latin1', this.start, this.bytes.indexOf(9, this.start));
+  }
+
+  /** The second COPY field (an ISO timestamp). */
+  get occurredAt(): string {
+    const from = this.bytes.indexOf(9, this.start) + 1;
+    return this.bytes.toString('latin1', from, this.bytes.indexOf(9, from));
+  }
+
+  /** Bytes the row holds: its COPY line and segments. */
+  get byteLength(): number {
+    return this.end - this.start;
+  }
+
+  /** Appends the COPY line up to the chain columns to `out` at `at`; returns the bytes written. */
+  copyLineInto(out: Buffer, at: number): number {
+    return this.bytes.copy(out, at, this.start, this.copyEnd);
+  }
+
+  /** SHA-256 (hex) of the row's canonical JSON with this seq and prev_hash: what rowHash computes from its parts. */
+  digest(seq: string, prevHash: string): string {
+    const b = this.bytes;
+    const need = this.end - this.copyEnd + prevHash.length + seq.length;
+    if (digestScratch.length < need) digestScratch = Buffer.allocUnsafeSlow(2 * need);
+    const out = digestScratch;
+    let at = b.copy(out, 0, this.copyEnd, this.firstEnd);
+    at += out.write(prevHash, at, 'latin1');
+    at += b.copy(out, at, this.firstEnd, this.secondEnd);
+    at += out.write(seq, at, 'latin1');
+    at += b.copy(out, at, this.secondEnd, this.end);
+    return hash('sha256', out.subarray(0, at), 'hex');
+  }
+}
+
+/** The canonical row of the row being hashed: reused, as hashing is synchronous. */
+let digestScratch = Buffer.allocUnsafeSlow(16 * 1024);
+
+/** Writes a COPY line and its three canonical segments into a slab, back to back. */
+function storeCopyRow(copy: string, segments: ReadonlyArray<string>): CopyRow {
+  const max = (copy.length + segments[0].length + segments[1].length + segments[2].length) * MAX_UTF8_PER_UNIT;
+  const slab = slabFor(max);
+  const b = slab.bytes;
+  const start = slab.used;
+  const copyEnd = start + b.write(copy, start);
+  const firstEnd = copyEnd + b.write(segments[0], copyEnd);
+  const secondEnd = firstEnd + b.write(segments[1], firstEnd);
+  const end = secondEnd + b.write(segments[2], secondEnd);
+  slab.used = end;
+  return new CopyRow(slab, start, copyEnd, firstEnd, secondEnd, end);
+}
+
+/** Releases a prepared row if its format holds reusable bytes (COPY rows do; JSON rows are plain strings). */
+export function releaseRow(row: PreparedRow | undefined): void {
+  if (row instanceof CopyRow) row.release();
 }
 
 /** The COPY column order: the record's own columns, then the chain columns the writer appends per batch. */
@@ -82,8 +192,11 @@ function encode(i: number, value: unknown, isJson: boolean): void {
  * column is read by name rather than in a loop over column names: a keyed load with a different key each time is
  * megamorphic in V8, and this runs for every audited request (a test holds it to the generic column lists).
  */
+export function prepareRow(record: AuditRecord, format: 'copy'): CopyRow;
+export function prepareRow(record: AuditRecord, format: RowFormat): PreparedRow;
 export function prepareRow(record: AuditRecord, format: RowFormat): PreparedRow {
-  if (format === 'json') return { parts: canonicalParts(record), id: record.id, occurredAt: record.occurred_at };
+  if (format === 'json')
+    return { format, parts: canonicalParts(record), id: record.id, occurredAt: record.occurred_at };
   // Scratch arrays are reused: this is synchronous, so nothing can interleave.
   encode(AT.id, record.id, false);
   encode(AT.occurred_at, record.occurred_at, false);
@@ -106,30 +219,27 @@ export function prepareRow(record: AuditRecord, format: RowFormat): PreparedRow 
   encode(AT.status_code, record.status_code, false);
   encode(AT.duration_ms, record.duration_ms, false);
   encode(AT.retention_until, record.retention_until, false);
-  return {
-    parts: partsFrom(JSON_SCRATCH),
-    copy: COPY_SCRATCH.join('\t'),
-    id: record.id,
-    occurredAt: record.occurred_at,
-  };
+  segmentsFrom(JSON_SCRATCH, SEGMENT_SCRATCH);
+  return storeCopyRow(COPY_SCRATCH.join('\t'), SEGMENT_SCRATCH);
 }
+
+const SEGMENT_SCRATCH = ['', '', ''];
 
 /** `row` when it was prepared for `format`, else its record prepared again for it. */
 export function preparedFor(row: PreparedRow, format: RowFormat): PreparedRow {
-  return format === 'json' || row.copy !== undefined ? row : prepareRow(recordFromParts(row.parts), format);
+  return row.format === format ? row : prepareRow(recordFromParts(row.parts), format);
 }
 
 /** The end of a COPY line: seq, prev_hash and hash (bytea as escaped hex), filled in per row. */
 const CHAIN_COLUMNS = ['\t', '', '\t\\\\x', '', '\t\\\\x', '', '\n'];
-
-/** Bytes one UTF-16 code unit can take in UTF-8 at most (a surrogate pair is 4 bytes for 2 units). */
-const MAX_UTF8_PER_UNIT = 3;
+/** Bytes of the chain columns at most: tabs, escapes, newline, two 64-digit hashes and a 20-digit seq. */
+const CHAIN_COLUMNS_MAX = 200;
 
 /**
  * Assigns seq, prev_hash and hash to prepared rows in order, continuing the chain from `head`, and serialises the
- * batch in COPY text format: one line per row, bytea columns as escaped hex. Lines are encoded straight into one
- * buffer: a batch built as one string (hundreds of KB) lands in V8's large-object space, which only a full
- * garbage collection frees.
+ * batch in COPY text format: one line per row, bytea columns as escaped hex. Lines are copied from the rows' bytes
+ * straight into one buffer: a batch built as one string (hundreds of KB) lands in V8's large-object space, which
+ * only a full garbage collection frees.
  */
 export function chainCopy(
   rows: ReadonlyArray<PreparedRow>,
@@ -137,24 +247,27 @@ export function chainCopy(
 ): { payload: Buffer; head: { seq: bigint; hash: string } } {
   let buf = Buffer.allocUnsafe(rows.length * 1024);
   let used = 0;
-  const put = (text: string): void => {
-    const room = text.length * MAX_UTF8_PER_UNIT;
+  let seq = head.seq;
+  let prev = head.hash;
+  for (const row of rows) {
+    if (!(row instanceof CopyRow)) throw new Error('chainCopy: row was not prepared for COPY');
+    seq += 1n;
+    const s = seq.toString();
+    const digest = row.digest(s, prev);
+    const room = row.byteLength + CHAIN_COLUMNS_MAX;
     if (buf.length - used < room) {
       const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, used + room));
       buf.copy(bigger, 0, 0, used);
       buf = bigger;
     }
-    used += buf.write(text, used);
-  };
-  const last = chainEach(rows, head, (row, seq, prevHash, _canonical, digest) => {
-    if (row.copy === undefined) throw new Error('chainCopy: row was not prepared for COPY');
-    put(row.copy);
-    CHAIN_COLUMNS[1] = seq;
-    CHAIN_COLUMNS[3] = prevHash;
+    used += row.copyLineInto(buf, used);
+    CHAIN_COLUMNS[1] = s;
+    CHAIN_COLUMNS[3] = prev;
     CHAIN_COLUMNS[5] = digest;
-    put(CHAIN_COLUMNS.join(''));
-  });
-  return { payload: buf.subarray(0, used), head: last };
+    used += buf.write(CHAIN_COLUMNS.join(''), used, 'latin1');
+    prev = digest;
+  }
+  return { payload: buf.subarray(0, used), head: { seq, hash: prev } };
 }
 
 /** The batch in the repository's format, chained from `head`. */

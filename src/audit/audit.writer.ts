@@ -19,16 +19,16 @@ import { ROOT_LOGGER } from '../observability/logger.factory';
 import { AuditMetrics } from './audit.metrics';
 import { AuditRepository, HEAD_MOVED, type ChainedBatch, type ChainPoint } from './audit.repository';
 import { recordFromParts } from './audit.hash-chain';
-import { prepareRow, type PreparedRow } from './audit.row-format';
+import { prepareRow, releaseRow, type PreparedRow } from './audit.row-format';
 import { AuditSpool, type SpoolSegment } from './audit.spool';
 import type { AuditRecord } from './audit.types';
 
 /**
  * A queued record, in one of two forms. Accepted while the queue is short (the steady state), it is prepared at once
  * (canonical parts and COPY line) and only the row is kept: a queued record lives until its batch commits, which
- * outlasts a young-generation collection or two, and the row's few flat strings are cheaper for the collector to
- * move than the record's object graph with its redacted details (measured: scavenge time under audited load fell by
- * a third). Accepted behind a backlog of a full batch or more, it stays a record and is prepared while the batch
+ * outlasts a young-generation collection or two, and on PostgreSQL the row's bytes live outside the V8 heap (see
+ * audit.row-slabs.ts), so the collector moves one small object instead of the record's object graph with its redacted
+ * details. The row is released once its batch commits or its record is spooled. Accepted behind a backlog of a full batch or more, it stays a record and is prepared while the batch
  * ahead of it is in the database (prepareAhead), so a burst is prepared in parallel with PostgreSQL's work.
  */
 interface Pending {
@@ -206,9 +206,14 @@ export class AuditWriter {
     return p.row;
   }
 
-  /** The record itself again, for the spool. */
+  /** The record itself again, for the spool; its row is released (the pending now holds the record). */
   private recordOf(p: Pending): AuditRecord {
-    return p.record ?? recordFromParts(this.rowOf(p).parts);
+    if (!p.record) {
+      p.record = recordFromParts(p.row!.parts);
+      releaseRow(p.row);
+      p.row = undefined;
+    }
+    return p.record;
   }
 
   private accept(record: AuditRecord, p: Pending): void {
@@ -297,7 +302,10 @@ export class AuditWriter {
       throw err;
     }
     this.metrics.batch('ok', (performance.now() - started) / 1000);
-    for (const p of batch) p.durable?.();
+    for (const p of batch) {
+      releaseRow(p.row);
+      p.durable?.();
+    }
   }
 
   /** The batch chained ahead for exactly these records from the current head, if there is one (it is used once). */
@@ -366,9 +374,9 @@ export class AuditWriter {
     const seg = this.replaying;
     const chunk = seg.records.slice(seg.offset, seg.offset + this.batchSize);
     if (chunk.length) {
+      const rows = chunk.map((record) => prepareRow(record, this.repository.rowFormat));
       try {
         const started = performance.now();
-        const rows = chunk.map((record) => prepareRow(record, this.repository.rowFormat));
         this.head = undefined;
         const { head } = await this.retry.execute(() =>
           this.guarded.execute(() => this.repository.insertChained(rows, true)),
@@ -379,6 +387,8 @@ export class AuditWriter {
         if (!(err instanceof BrokenCircuitError))
           this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'audit spool replay failed');
         return false;
+      } finally {
+        for (const row of rows) releaseRow(row);
       }
       seg.offset += chunk.length;
       if (seg.offset < seg.records.length) return true;
