@@ -26,25 +26,26 @@ export class AuditCapture implements OnModuleInit {
   onModuleInit(): void {
     if (!this.config.env.AUDIT_ENABLED) return;
     this.hooks.addResponseListener((request, reply) => {
-      const pending = this.claim(request, reply);
-      if (pending) this.writer.enqueue(this.factory.fromRequest(request, reply, pending.pending));
+      const claimed = this.claim(request, reply);
+      if (claimed) this.writer.enqueue(this.factory.fromRequest(request, reply, claimed.pending, claimed.path));
     });
     if (this.config.env.AUDIT_WRITE_MODE !== 'sync') return;
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     fastify?.addHook('onSend', async (request, reply, payload) => {
-      const pending = this.claim(request, reply);
-      if (pending) await this.writer.enqueueDurable(this.factory.fromRequest(request, reply, pending.pending));
+      const claimed = this.claim(request, reply);
+      if (claimed)
+        await this.writer.enqueueDurable(this.factory.fromRequest(request, reply, claimed.pending, claimed.path));
       return payload;
     });
   }
 
   /** Decides once per request whether it is audited; the second hook to ask gets nothing. */
-  private claim(request: FastifyRequest, reply: FastifyReply): { pending: PendingAudit } | undefined {
+  private claim(request: FastifyRequest, reply: FastifyReply): { pending: PendingAudit; path: string } | undefined {
     const pending = pendingFor(request);
     if (pending.recorded) return undefined;
     const path = request.url.split('?', 1)[0];
     if (!shouldAudit(request.method, path, reply.statusCode, pending.action !== undefined)) return undefined;
     pending.recorded = true;
-    return { pending };
+    return { pending, path };
   }
 }

@@ -86,6 +86,8 @@ export function canonicalValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return NEEDS_ENCODING.test(value) ? JSON.stringify(value) : '"' + value + '"';
   if (typeof value === 'object') return isCanonicallyOrdered(value) ? JSON.stringify(value) : canonicalJson(value);
+  // A finite number's JSON is its ECMAScript string form (-0 included: both give "0").
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return canonicalJson(value);
 }
 

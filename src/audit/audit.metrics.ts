@@ -35,13 +35,14 @@ export const AUDIT_METRIC_PROVIDERS = [
   }),
 ];
 
-/** Distinct (action, outcome) pairs whose counter child is kept; actions are a small vocabulary. */
-const EVENT_CHILD_LIMIT = 1_000;
-
+/**
+ * Records accepted, counted per (action, outcome) in plain maps and added to the Prometheus counter when it is
+ * collected (a scrape): counting through prom-client hashes the label set on every increment, which showed in the
+ * request path's profile. Actions and outcomes are small vocabularies.
+ */
 @Injectable()
 export class AuditMetrics {
-  /** Counter children by "action outcome": labels are hashed once per pair, not on every record. */
-  private readonly eventChildren = new Map<string, { inc(): void }>();
+  private readonly pendingEvents = new Map<string, Map<string, { n: number }>>();
 
   constructor(
     @InjectMetric('audit_events_total') private readonly events: Counter<string>,
@@ -51,17 +52,24 @@ export class AuditMetrics {
     @InjectMetric('audit_write_duration_seconds') private readonly writeDuration: Histogram<string>,
     @InjectMetric('audit_batches_total') private readonly batches: Counter<string>,
     @InjectMetric('audit_dropped_total') private readonly dropped: Counter<string>,
-  ) {}
+  ) {
+    // prom-client calls collect() before it reads the counter, on every scrape.
+    (events as unknown as { collect: () => void }).collect = () => this.flushEvents();
+  }
 
   event(action: string, outcome: string): void {
-    const key = `${action} ${outcome}`;
-    let child = this.eventChildren.get(key);
-    if (!child) {
-      if (this.eventChildren.size >= EVENT_CHILD_LIMIT) this.eventChildren.clear();
-      child = this.events.labels({ action, outcome });
-      this.eventChildren.set(key, child);
-    }
-    child.inc();
+    let byOutcome = this.pendingEvents.get(action);
+    if (!byOutcome) this.pendingEvents.set(action, (byOutcome = new Map()));
+    const count = byOutcome.get(outcome);
+    if (count) count.n++;
+    else byOutcome.set(outcome, { n: 1 });
+  }
+
+  /** Adds the counts since the last scrape to audit_events_total. */
+  flushEvents(): void {
+    for (const [action, byOutcome] of this.pendingEvents)
+      for (const [outcome, count] of byOutcome) if (count.n) this.events.inc({ action, outcome }, count.n);
+    this.pendingEvents.clear();
   }
 
   state(backlog: number, spooled: number, oldestAgeSeconds: number): void {

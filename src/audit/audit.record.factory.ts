@@ -43,11 +43,15 @@ export class AuditRecordFactory {
     this.retentionDays = config.env.AUDIT_RETENTION_DAYS;
   }
 
-  fromRequest(request: FastifyRequest, reply: FastifyReply, pending: PendingAudit | undefined): AuditRecord {
+  fromRequest(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    pending: PendingAudit | undefined,
+    path = request.url.split('?', 1)[0],
+  ): AuditRecord {
     const status = reply.statusCode;
     const method = request.method;
     const principal = request.principal;
-    const path = request.url.split('?', 1)[0];
     const statusOutcome = outcomeFor(status);
     const outcome: Outcome = statusOutcome !== 'success' ? statusOutcome : (pending?.outcome ?? 'success');
     // A failed request is not recorded under the domain action it attempted with success semantics: the action
@@ -55,7 +59,7 @@ export class AuditRecordFactory {
     const action = status === 401 || status === 403 || status === 429 ? defaultAction(method, status) : pending?.action;
     const details: Record<string, unknown> = {};
     const query = request.query as Record<string, unknown> | undefined;
-    if (query && typeof query === 'object' && Object.keys(query).length) details.query = query;
+    if (query && typeof query === 'object' && hasOwnKeys(query)) details.query = query;
     if (request.body !== undefined && request.body !== null && method !== 'GET') details.body = request.body;
     if (pending?.details) Object.assign(details, pending.details);
     if (pending?.events?.length) details.events = pending.events;
@@ -69,7 +73,7 @@ export class AuditRecordFactory {
       entityType: pending?.entityType,
       entityId: pending?.entityId,
       changes: pending?.changes,
-      details: Object.keys(details).length ? details : undefined,
+      details: hasOwnKeys(details) ? details : undefined,
       ip: normaliseIp(request.ip),
       userAgent: oneLine(headerValue(request.headers['user-agent']), 512),
       correlationId: request.id,
@@ -148,6 +152,12 @@ export class AuditRecordFactory {
       retention_until: retentionUntil(action, now, this.retentionDays, occurredAt),
     };
   }
+}
+
+/** Whether an object has an own enumerable key, without building the key list. */
+function hasOwnKeys(obj: object): boolean {
+  for (const key in obj) if (Object.hasOwn(obj, key)) return true;
+  return false;
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

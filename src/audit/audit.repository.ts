@@ -3,7 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Pool, type PoolClient } from 'pg';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { copyBatch } from './audit.copy-batch';
-import { chainRows, COPY_COLUMNS, preparedFor, type PreparedRow, type RowFormat } from './audit.row-format';
+import {
+  chainRows,
+  COPY_COLUMNS,
+  preparedFor,
+  recyclePayload,
+  type PreparedRow,
+  type RowFormat,
+} from './audit.row-format';
 import type { ChainedRecord } from './audit.types';
 
 export interface AuditFilters {
@@ -183,6 +190,7 @@ export class AuditRepository {
     let broken: Error | undefined;
     try {
       await copyBatch(client, `BEGIN; ${COPY_BATCH}; ${advanceSql(batch.prev, batch.head)}; COMMIT`, batch.payload);
+      recyclePayload(batch.payload);
       return batch.head;
     } catch (err) {
       // A failed statement leaves the transaction aborted; a connection that cannot even roll back is discarded.

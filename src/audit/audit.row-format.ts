@@ -245,7 +245,7 @@ export function chainCopy(
   rows: ReadonlyArray<PreparedRow>,
   head: { seq: bigint; hash: string },
 ): { payload: Buffer; head: { seq: bigint; hash: string } } {
-  let buf = Buffer.allocUnsafe(rows.length * 1024);
+  let buf = payloadBuffer(rows.length * 1536);
   let used = 0;
   let seq = head.seq;
   let prev = head.hash;
@@ -256,7 +256,7 @@ export function chainCopy(
     const digest = row.digest(s, prev);
     const room = row.byteLength + CHAIN_COLUMNS_MAX;
     if (buf.length - used < room) {
-      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, used + room));
+      const bigger = Buffer.allocUnsafeSlow(Math.max(buf.length * 2, used + room));
       buf.copy(bigger, 0, 0, used);
       buf = bigger;
     }
@@ -268,6 +268,25 @@ export function chainCopy(
     prev = digest;
   }
   return { payload: buf.subarray(0, used), head: { seq, hash: prev } };
+}
+
+/** Payload buffers whose batch was committed, for the next batches (fresh memory costs page faults and cache misses). */
+const sparePayloads: Buffer[] = [];
+const MAX_SPARE_PAYLOADS = 2;
+
+function payloadBuffer(minBytes: number): Buffer {
+  for (let i = sparePayloads.length - 1; i >= 0; i--)
+    if (sparePayloads[i].length >= minBytes) return sparePayloads.splice(i, 1)[0];
+  return Buffer.allocUnsafeSlow(Math.max(minBytes, 256 * 1024));
+}
+
+/**
+ * Returns a COPY payload's memory for reuse. Only for a payload PostgreSQL has read to the end (its batch
+ * committed): a payload of a failed batch may still sit in a dead connection's write queue.
+ */
+export function recyclePayload(payload: Buffer | string): void {
+  if (typeof payload === 'string' || sparePayloads.length >= MAX_SPARE_PAYLOADS) return;
+  sparePayloads.push(Buffer.from(payload.buffer, payload.byteOffset, payload.buffer.byteLength - payload.byteOffset));
 }
 
 /** The batch in the repository's format, chained from `head`. */
