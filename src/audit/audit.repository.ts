@@ -188,6 +188,12 @@ export class AuditRepository {
     // PostgreSQL: the whole transaction is one round trip (see CopyBatchQuery).
     const client = await pool.connect();
     let broken: Error | undefined;
+    // A checked-out pg client whose socket dies emits 'error'; without a listener that is an uncaught exception
+    // (the process would crash on a database outage). The query fails on its own; the client is then discarded.
+    const onError = (err: Error): void => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       await copyBatch(client, `BEGIN; ${COPY_BATCH}; ${advanceSql(batch.prev, batch.head)}; COMMIT`, batch.payload);
       recyclePayload(batch.payload);
@@ -197,6 +203,7 @@ export class AuditRepository {
       await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -1,3 +1,4 @@
+import { slabStats } from '../../src/audit/audit.row-slabs';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -225,6 +226,7 @@ describe('audit hash chain', () => {
       const factory = burst.app.get(AuditRecordFactory);
       await writer.flush();
       const before = await repo.head();
+      const liveRowsBefore = slabStats().liveRows;
       const locking = jest.spyOn(repo, 'insertChained');
       const ids = Array.from({ length: 500 }, (_, i) => {
         const record = factory.fromEvent({ action: 'DATA_WRITE', entityType: 'burst', entityId: `b${i}` });
@@ -235,6 +237,8 @@ describe('audit hash chain', () => {
       // One writer alone: every batch after the first goes out on the fast path, chained ahead from the in-memory
       // head; a wrong head would be refused (HEAD_MOVED) and retried under the lock, which this would count.
       expect(locking.mock.calls.length).toBeLessThanOrEqual(1);
+      // Every prepared row was released when its batch committed, so its slab space is reused.
+      expect(slabStats().liveRows).toBe(liveRowsBefore);
       const rows = (await burst.app
         .get(DataSource)
         .query(
