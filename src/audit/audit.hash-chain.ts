@@ -112,11 +112,21 @@ const PART_PIECES = [HEAD_KEYS, MIDDLE_KEYS, TAIL_KEYS].map((keys) => ({
  */
 export function partsFrom(encoded: ReadonlyArray<string>): CanonicalParts {
   const out: string[] = [];
-  for (const { pieces, from } of PART_PIECES) {
-    for (let i = 0; i < from.length; i++) pieces[2 * i + 1] = encoded[from[i]];
-    out.push(pieces.join(''));
-  }
+  joinPieces(PART_PIECES, encoded, out);
   return { head: out[0], middle: out[1], tail: out[2] };
+}
+
+/** Fills each piece list's odd positions from `encoded` and joins it into `out[i]` (see PART_PIECES). */
+function joinPieces(
+  sets: ReadonlyArray<{ pieces: string[]; from: number[] }>,
+  encoded: ReadonlyArray<string>,
+  out: string[],
+): void {
+  for (let s = 0; s < sets.length; s++) {
+    const { pieces, from } = sets[s];
+    for (let i = 0; i < from.length; i++) pieces[2 * i + 1] = encoded[from[i]];
+    out[s] = pieces.join('');
+  }
 }
 
 /**
@@ -134,11 +144,7 @@ const SEGMENT_PIECES = PART_PIECES.map(({ pieces, from }, i) => ({
 
 /** The three segments (see SEGMENT_OPEN) from encoded columns, as partsFrom builds the parts. */
 export function segmentsFrom(encoded: ReadonlyArray<string>, out: string[]): void {
-  for (let s = 0; s < SEGMENT_PIECES.length; s++) {
-    const { pieces, from } = SEGMENT_PIECES[s];
-    for (let i = 0; i < from.length; i++) pieces[2 * i + 1] = encoded[from[i]];
-    out[s] = pieces.join('');
-  }
+  joinPieces(SEGMENT_PIECES, encoded, out);
 }
 
 const ENCODED_SCRATCH = new Array<string>(AUDIT_RECORD_COLUMNS.length);
@@ -176,24 +182,20 @@ export function rowHash(parts: CanonicalParts, seq: string, prevHash: string): s
 }
 
 /**
- * The one chain walk: assigns seq and hashes to records in order, continuing the chain from `head`, and hands each
- * row's seq, prev_hash, canonical JSON and hash to `visit`, which serialises it for its caller. Returns the new head.
+ * The one chain walk: assigns seq to records in order, continuing the chain from `head`. `link` hashes one row with
+ * its seq and prev_hash, serialises it for its caller and returns its hash, which the next row links to. Returns the
+ * new head.
  */
-export function chainEach<T extends { parts: CanonicalParts }>(
+export function chainEach<T>(
   records: ReadonlyArray<T>,
   head: { seq: bigint; hash: string },
-  visit: (item: T, seq: string, prevHash: string, canonical: string, digest: string) => void,
+  link: (item: T, seq: string, prevHash: string) => string,
 ): { seq: bigint; hash: string } {
   let seq = head.seq;
   let prev = head.hash;
   for (const item of records) {
     seq += 1n;
-    const s = seq.toString();
-    const canonical = canonicalRow(item.parts, s, prev);
-    // One-shot crypto.hash: no Hash object per row on the write path.
-    const digest = hash('sha256', canonical, 'hex');
-    visit(item, s, prev, canonical, digest);
-    prev = digest;
+    prev = link(item, seq.toString(), prev);
   }
   return { seq, hash: prev };
 }
@@ -204,15 +206,17 @@ export function extendChain(
   head: { seq: bigint; hash: string },
 ): { rows: ChainedRecord[]; head: { seq: bigint; hash: string } } {
   const rows: ChainedRecord[] = [];
-  const last = chainEach(records, head, ({ record }, seq, prevHash, _canonical, digest) => {
+  const last = chainEach(records, head, ({ record, parts }, seq, prevHash) => {
+    const digest = rowHash(parts, seq, prevHash);
     rows.push({ ...record, seq, prev_hash: prevHash, hash: digest });
+    return digest;
   });
   return { rows, head: last };
 }
 
 /**
  * The write path's version of extendChain for PGlite: returns the batch as the JSON array the insert statement
- * unpacks. Each element is the row's canonical JSON (already built for hashing) plus its hash, so the batch is
+ * unpacks. Each element is the row's canonical JSON (built once, for hashing) plus its hash, so the batch is
  * serialised once.
  */
 export function chainJson(
@@ -220,8 +224,12 @@ export function chainJson(
   head: { seq: bigint; hash: string },
 ): { json: string; head: { seq: bigint; hash: string } } {
   let json = '[';
-  const last = chainEach(records, head, (_item, _seq, _prev, canonical, digest) => {
+  const last = chainEach(records, head, ({ parts }, seq, prevHash) => {
+    const canonical = canonicalRow(parts, seq, prevHash);
+    // One-shot crypto.hash: no Hash object per row on the write path.
+    const digest = hash('sha256', canonical, 'hex');
     json += `${json.length > 1 ? ',' : ''}${canonical.slice(0, -1)},"hash":"${digest}"}`;
+    return digest;
   });
   return { json: `${json}]`, head: last };
 }

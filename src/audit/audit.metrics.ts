@@ -68,7 +68,7 @@ export class AuditMetrics {
   /** Adds the counts since the last scrape to audit_events_total. */
   flushEvents(): void {
     for (const [action, byOutcome] of this.pendingEvents)
-      for (const [outcome, count] of byOutcome) if (count.n) this.events.inc({ action, outcome }, count.n);
+      for (const [outcome, count] of byOutcome) this.events.inc({ action, outcome }, count.n);
     this.pendingEvents.clear();
   }
 

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import {
   canonicalParts,
   canonicalValue,
+  chainEach,
   chainJson,
   NEEDS_ENCODING,
   recordFromParts,
@@ -247,13 +248,9 @@ export function chainCopy(
 ): { payload: Buffer; head: { seq: bigint; hash: string } } {
   let buf = payloadBuffer(rows.length * 1536);
   let used = 0;
-  let seq = head.seq;
-  let prev = head.hash;
-  for (const row of rows) {
+  const last = chainEach(rows, head, (row, seq, prevHash) => {
     if (!(row instanceof CopyRow)) throw new Error('chainCopy: row was not prepared for COPY');
-    seq += 1n;
-    const s = seq.toString();
-    const digest = row.digest(s, prev);
+    const digest = row.digest(seq, prevHash);
     const room = row.byteLength + CHAIN_COLUMNS_MAX;
     if (buf.length - used < room) {
       const bigger = Buffer.allocUnsafeSlow(Math.max(buf.length * 2, used + room));
@@ -261,13 +258,13 @@ export function chainCopy(
       buf = bigger;
     }
     used += row.copyLineInto(buf, used);
-    CHAIN_COLUMNS[1] = s;
-    CHAIN_COLUMNS[3] = prev;
+    CHAIN_COLUMNS[1] = seq;
+    CHAIN_COLUMNS[3] = prevHash;
     CHAIN_COLUMNS[5] = digest;
     used += buf.write(CHAIN_COLUMNS.join(''), used, 'latin1');
-    prev = digest;
-  }
-  return { payload: buf.subarray(0, used), head: { seq, hash: prev } };
+    return digest;
+  });
+  return { payload: buf.subarray(0, used), head: last };
 }
 
 /** Payload buffers whose batch was committed, for the next batches (fresh memory costs page faults and cache misses). */

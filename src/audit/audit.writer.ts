@@ -28,8 +28,9 @@ import type { AuditRecord } from './audit.types';
  * (canonical parts and COPY line) and only the row is kept: a queued record lives until its batch commits, which
  * outlasts a young-generation collection or two, and on PostgreSQL the row's bytes live outside the V8 heap (see
  * audit.row-slabs.ts), so the collector moves one small object instead of the record's object graph with its redacted
- * details. The row is released once its batch commits or its record is spooled. Accepted behind a backlog of a full batch or more, it stays a record and is prepared while the batch
- * ahead of it is in the database (prepareAhead), so a burst is prepared in parallel with PostgreSQL's work.
+ * details. The row is released once its batch commits or its record is spooled. Accepted behind a backlog of a full
+ * batch or more, it stays a record and is prepared while the batch ahead of it is in the database (prepareAhead), so a
+ * burst is prepared in parallel with PostgreSQL's work.
  */
 interface Pending {
   record?: AuditRecord;
