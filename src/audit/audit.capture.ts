@@ -5,12 +5,14 @@ import { AppConfig } from '../config/app.config';
 import { HttpHooks } from '../observability/http.hooks';
 import { shouldAudit } from './audit.capture-rules';
 import { pendingFor, type PendingAudit } from './audit.context';
-import { AuditRecordFactory } from './audit.record.factory';
+import { AuditRecordFactory, type CapturedRequest } from './audit.record.factory';
+import type { AuditRecord } from './audit.types';
 import { AuditWriter } from './audit.writer';
 
 /**
  * Automatic capture: one record per auditable request, completed when the request is done. In async mode that
- * is Fastify's onResponse (after the response is sent, so audit never adds latency); in sync mode it is onSend,
+ * is Fastify's onResponse (after the response is sent, so audit never adds latency; the record is built shortly
+ * after, with others); in sync mode it is onSend,
  * and the response waits until the record is committed or fsync'd in the spool.
  */
 @Injectable()
@@ -25,9 +27,14 @@ export class AuditCapture implements OnModuleInit {
 
   onModuleInit(): void {
     if (!this.config.env.AUDIT_ENABLED) return;
+    // The record is built later, in a batch with others (AuditWriter.enqueueDeferred): here only what would not
+    // last is taken.
+    const build = (c: CapturedRequest): AuditRecord => this.factory.fromCaptured(c);
     this.hooks.addResponseListener((request, reply) => {
       const claimed = this.claim(request, reply);
-      if (claimed) this.writer.enqueue(this.factory.fromRequest(request, reply, claimed.pending, claimed.path));
+      if (!claimed) return;
+      const captured = this.factory.capture(request, reply, claimed.pending, claimed.path);
+      this.writer.enqueueDeferred(captured, build, captured.at);
     });
     if (this.config.env.AUDIT_WRITE_MODE !== 'sync') return;
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();

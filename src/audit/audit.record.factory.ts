@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DomainAuditEvent } from '../common/audit-sink';
+import { CanonicalJsonText } from '../common/canonical-json';
 import { Redactor } from '../common/redactor';
 import { currentContext } from '../common/request-context';
 import { uuidv7 } from '../common/uuid7';
@@ -13,6 +14,19 @@ import { retentionUntil } from './audit.retention-policy';
 import type { ActorType, AuditRecord, Outcome } from './audit.types';
 
 const SERVICE_ACTOR = 'bulwark';
+
+/** A finished request as capture() took it: enough to build its record later (see fromCaptured). */
+export interface CapturedRequest {
+  request: FastifyRequest;
+  pending: PendingAudit | undefined;
+  path: string;
+  status: number;
+  /** Fastify's elapsedTime at completion, in ms. */
+  durationMs: number;
+  ip: string | undefined;
+  /** Completion time, epoch ms: the record's occurred_at. */
+  at: number;
+}
 
 function cut(value: string | undefined | null, max: number): string | null {
   if (value === undefined || value === null || value === '') return null;
@@ -43,13 +57,40 @@ export class AuditRecordFactory {
     this.retentionDays = config.env.AUDIT_RETENTION_DAYS;
   }
 
+  /**
+   * What a finished request's record needs, read while the request is at hand: only field reads, so the request path
+   * pays little. Values that change or vanish later are taken now: the duration, the time, and the client address
+   * (a closed socket no longer has one). The record itself is built later by fromCaptured, in a batch with others.
+   */
+  capture(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    pending: PendingAudit | undefined,
+    path: string,
+  ): CapturedRequest {
+    return {
+      request,
+      pending,
+      path,
+      status: reply.statusCode,
+      durationMs: reply.elapsedTime,
+      ip: request.ip,
+      at: Date.now(),
+    };
+  }
+
   fromRequest(
     request: FastifyRequest,
     reply: FastifyReply,
     pending: PendingAudit | undefined,
     path = request.url.split('?', 1)[0],
   ): AuditRecord {
-    const status = reply.statusCode;
+    return this.fromCaptured(this.capture(request, reply, pending, path));
+  }
+
+  /** The redacted, bounded record of a captured request (see capture). */
+  fromCaptured(c: CapturedRequest): AuditRecord {
+    const { request, pending, status } = c;
     const method = request.method;
     const principal = request.principal;
     const statusOutcome = outcomeFor(status);
@@ -74,16 +115,17 @@ export class AuditRecordFactory {
       entityId: pending?.entityId,
       changes: pending?.changes,
       details: hasOwnKeys(details) ? details : undefined,
-      ip: normaliseIp(request.ip),
+      ip: normaliseIp(c.ip),
       userAgent: oneLine(headerValue(request.headers['user-agent']), 512),
       correlationId: request.id,
       sessionIdHash:
         typeof sessionId === 'string' && sessionId ? createHash('sha256').update(sessionId).digest('hex') : null,
-      requestPath: oneLine(this.redactor.redactString(path), 2048),
+      requestPath: oneLine(this.redactor.redactString(c.path), 2048),
       route: cut(request.routeOptions.url, 512),
       method,
       status,
-      durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
+      durationMs: Math.round(c.durationMs * 1000) / 1000,
+      at: c.at,
     });
   }
 
@@ -105,6 +147,15 @@ export class AuditRecordFactory {
     });
   }
 
+  /**
+   * changes and details as their redacted canonical JSON, serialised in one pass without the redacted copy: hashing
+   * and COPY need only the text.
+   */
+  private redactedJson(value: unknown): CanonicalJsonText | null {
+    const json = this.redactor.redactToJson(value);
+    return json === undefined || json === 'null' ? null : new CanonicalJsonText(json);
+  }
+
   private build(f: {
     action: string;
     outcome: Outcome;
@@ -124,8 +175,10 @@ export class AuditRecordFactory {
     method?: string;
     status?: number;
     durationMs?: number;
+    /** When it happened (epoch ms); now if not given. */
+    at?: number;
   }): AuditRecord {
-    const now = new Date();
+    const now = f.at === undefined ? new Date() : new Date(f.at);
     const occurredAt = now.toISOString();
     const action = cut(f.action, 64) ?? 'UNKNOWN';
     return {
@@ -138,8 +191,8 @@ export class AuditRecordFactory {
       outcome: f.outcome,
       entity_type: cut(f.entityType, 64),
       entity_id: cut(f.entityId, 128),
-      changes: f.changes === undefined ? null : this.redactor.redact(f.changes),
-      details: f.details === undefined ? null : this.redactor.redact(f.details),
+      changes: f.changes === undefined ? null : this.redactedJson(f.changes),
+      details: f.details === undefined ? null : this.redactedJson(f.details),
       ip_address: f.ip ?? null,
       user_agent: f.userAgent ?? null,
       correlation_id: cut(f.correlationId, 128),

@@ -24,6 +24,8 @@ describe('audit capture', () => {
 
   it('records a mutating admin request exactly once, named by its domain event, without the secret', async () => {
     const id = rid();
+    // Records are counted when built, shortly after their response: earlier requests' records are built first.
+    await t.app.get(AuditWriter).flush();
     const before = await counterValue('audit_events_total');
     const res = await t.asAdmin({
       method: 'POST',
