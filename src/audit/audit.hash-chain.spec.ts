@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { canonicalJson } from '../common/canonical-json';
+import { canonicalJson } from './audit.canonical-json';
 import {
   canonicalParts,
   canonicalRow,

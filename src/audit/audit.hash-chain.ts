@@ -1,6 +1,5 @@
 import { hash } from 'node:crypto';
-import { jsonString, NEEDS_JSON_ESCAPE } from '../common/json-text';
-import { canonicalJson, CanonicalJsonText } from '../common/canonical-json';
+import { canonicalJson } from './audit.canonical-json';
 import { AUDIT_COLUMN_INDEX, AUDIT_RECORD_COLUMNS, type AuditRecord, type ChainedRecord } from './audit.types';
 
 /** prev_hash of the first row ever written: 32 zero bytes. */
@@ -74,14 +73,18 @@ export function isCanonicallyOrdered(value: unknown): boolean {
   return true;
 }
 
-/** See NEEDS_JSON_ESCAPE: a string that needs neither JSON nor COPY escaping fails this test. */
-export const NEEDS_ENCODING = NEEDS_JSON_ESCAPE;
+/**
+ * A string JSON.stringify returns unchanged between two quotes: no quote, backslash, control character or
+ * surrogate (lone surrogates are escaped; pairs take the slow path too, which is merely slower). Such strings need
+ * no escaping in COPY text format either, so one test serves both encodings.
+ */
+// eslint-disable-next-line no-control-regex
+export const NEEDS_ENCODING = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 /** Canonical JSON of one column value: a scalar (string, number, null), or changes/details (any JSON value). */
 export function canonicalValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return jsonString(value);
-  if (value instanceof CanonicalJsonText) return value.json;
+  if (typeof value === 'string') return NEEDS_ENCODING.test(value) ? JSON.stringify(value) : '"' + value + '"';
   if (typeof value === 'object') return isCanonicallyOrdered(value) ? JSON.stringify(value) : canonicalJson(value);
   // A finite number's JSON is its ECMAScript string form (-0 included: both give "0").
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);

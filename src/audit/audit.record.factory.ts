@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DomainAuditEvent } from '../common/audit-sink';
-import { CanonicalJsonText } from '../common/canonical-json';
 import { Redactor } from '../common/redactor';
 import { currentContext } from '../common/request-context';
 import { uuidv7 } from '../common/uuid7';
@@ -147,15 +146,6 @@ export class AuditRecordFactory {
     });
   }
 
-  /**
-   * changes and details as their redacted canonical JSON, serialised in one pass without the redacted copy: hashing
-   * and COPY need only the text.
-   */
-  private redactedJson(value: unknown): CanonicalJsonText | null {
-    const json = this.redactor.redactToJson(value);
-    return json === undefined || json === 'null' ? null : new CanonicalJsonText(json);
-  }
-
   private build(f: {
     action: string;
     outcome: Outcome;
@@ -191,8 +181,8 @@ export class AuditRecordFactory {
       outcome: f.outcome,
       entity_type: cut(f.entityType, 64),
       entity_id: cut(f.entityId, 128),
-      changes: f.changes === undefined ? null : this.redactedJson(f.changes),
-      details: f.details === undefined ? null : this.redactedJson(f.details),
+      changes: f.changes === undefined ? null : this.redactor.redact(f.changes),
+      details: f.details === undefined ? null : this.redactor.redact(f.details),
       ip_address: f.ip ?? null,
       user_agent: f.userAgent ?? null,
       correlation_id: cut(f.correlationId, 128),

@@ -29,8 +29,7 @@ export type Outcome = (typeof OUTCOMES)[number];
 
 /**
  * One audit row before the chain fields (seq, prev_hash, hash) are assigned by the writer. Every value is
- * already redacted, bounded and JSON-clean: this exact object is spooled, hashed and inserted. The factory gives
- * changes and details as CanonicalJsonText (their canonical JSON); any other JSON value is accepted too.
+ * already redacted, bounded and JSON-clean: this exact object is spooled, hashed and inserted.
  */
 export interface AuditRecord {
   id: string;

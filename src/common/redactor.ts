@@ -1,6 +1,3 @@
-import { canonicalJson } from './canonical-json';
-import { jsonString } from './json-text';
-
 /**
  * The one redactor: audit rows and log lines both go through it, so a secret that is masked in one place
  * is masked in the other. It works on two levels:
@@ -11,7 +8,6 @@ import { jsonString } from './json-text';
  * input (the input is never mutated), and is bounded in depth, node count and string length.
  */
 export const REDACTED = '[REDACTED]';
-const REDACTED_JSON = JSON.stringify(REDACTED);
 
 export interface RedactorOptions {
   /** Extra field names to redact (normalised like the built-in ones). */
@@ -263,88 +259,6 @@ export class Redactor {
         if (v !== undefined) out[key] = v;
       }
       return out;
-    } finally {
-      state.ancestors.pop();
-    }
-  }
-
-  /**
-   * The JSON text of redact(value), without building the copy: with sortKeys it is the RFC 8785 canonical JSON of the
-   * copy (keys in UTF-16 order), otherwise JSON.stringify of it. undefined where redact gives undefined (a function or
-   * symbol). A property test holds it to both. Plain objects and arrays are serialised here; anything else (Date,
-   * Error, Map, Buffer, toJSON) goes through walk, which is rare in request bodies.
-   */
-  redactToJson(value: unknown): string | undefined {
-    return this.json(value, 0, { nodes: 0, ancestors: [] });
-  }
-
-  private json(value: unknown, depth: number, state: WalkState): string | undefined {
-    switch (typeof value) {
-      case 'string':
-        if (++state.nodes > this.maxNodes) return '"[TRUNCATED]"';
-        return jsonString(this.redactString(value));
-      case 'number':
-      case 'boolean':
-      case 'bigint': {
-        // Scalars as walk makes them; a masked card number becomes a string.
-        const v = this.walk(value, depth, state);
-        return typeof v === 'string' ? jsonString(v) : String(v);
-      }
-      case 'object':
-        break;
-      default:
-        return ++state.nodes > this.maxNodes ? '"[TRUNCATED]"' : undefined;
-    }
-    if (value === null) return ++state.nodes > this.maxNodes ? '"[TRUNCATED]"' : 'null';
-    const isArray = Array.isArray(value);
-    if (
-      !isArray &&
-      (value instanceof Date ||
-        value instanceof Error ||
-        value instanceof Map ||
-        ArrayBuffer.isView(value) ||
-        typeof (value as { toJSON?: unknown }).toJSON === 'function')
-    ) {
-      const v = this.walk(value, depth, state);
-      return v === undefined ? undefined : this.sortKeys ? canonicalJson(v) : JSON.stringify(v);
-    }
-    if (++state.nodes > this.maxNodes) return '"[TRUNCATED]"';
-    if (state.ancestors.includes(value)) return '"[CIRCULAR]"';
-    if (depth >= this.maxDepth) return '"[TRUNCATED_DEPTH]"';
-    state.ancestors.push(value);
-    try {
-      if (isArray) {
-        const arr = value as unknown[];
-        let out = '[';
-        for (let i = 0; i < arr.length; i++) {
-          if (i) out += ',';
-          out += this.json(arr[i], depth + 1, state) ?? 'null';
-        }
-        return out + ']';
-      }
-      const keys = Object.keys(value);
-      for (let i = 1; this.sortKeys && i < keys.length; i++) {
-        if (keys[i - 1] > keys[i]) {
-          keys.sort();
-          break;
-        }
-      }
-      let out = '{';
-      for (const key of keys) {
-        const raw = (value as Record<string, unknown>)[key];
-        let v: string | undefined;
-        if (this.isSecretField(key)) {
-          if (raw === undefined) continue;
-          v = REDACTED_JSON;
-        } else {
-          v = this.json(raw, depth + 1, state);
-          // The copy cannot hold an own __proto__ (assigning it sets the prototype), so the text has none either.
-          if (v === undefined || key === '__proto__') continue;
-        }
-        if (out.length > 1) out += ',';
-        out += jsonString(key) + ':' + v;
-      }
-      return out + '}';
     } finally {
       state.ancestors.pop();
     }

@@ -11,7 +11,7 @@ import { AuditWriter } from '../../src/audit/audit.writer';
 import { AppConfig } from '../../src/config/app.config';
 import { buildDataSourceOptions } from '../../src/database/database.options';
 import { adminUrl, withAdminClient } from '../utils/test-database';
-import { auditRows, createAuditTestApp, rid } from './audit-helpers';
+import { auditRows, counterValue, createAuditTestApp, rid } from './audit-helpers';
 
 type App = Awaited<ReturnType<typeof createAuditTestApp>>;
 
@@ -255,6 +255,46 @@ describe('audit hash chain', () => {
     } finally {
       await burst.close();
     }
+  });
+
+  it('writes deferred records in arrival order with records enqueued directly, and loses none to a failing build', async () => {
+    const writer = t.app.get(AuditWriter);
+    const factory = t.app.get(AuditRecordFactory);
+    const droppedBefore = await counterValue('audit_dropped_total');
+    const batch = rid('deferred');
+    const event = (i: number): AuditRecord =>
+      factory.fromEvent({ action: 'DATA_WRITE', entityType: batch, entityId: `e${i}` });
+    writer.enqueueDeferred(0, event);
+    writer.enqueueDeferred(1, () => {
+      throw new Error('build failed');
+    });
+    writer.enqueueDeferred(2, event);
+    // Not built yet: the records wait in the writer, where stats and flush see them.
+    expect(writer.stats().queued).toBeGreaterThanOrEqual(2);
+    writer.enqueue(event(3));
+    writer.enqueueDeferred(4, event);
+    await writer.flush();
+    const rows = await auditRows(t, 'entity_type = $1', [batch]);
+    // Chain order is arrival order: the direct enqueue built the two deferred records ahead of it first.
+    expect(rows.map((r) => r.entity_id)).toEqual(['e0', 'e2', 'e3', 'e4']);
+    expect(rows.map((r) => BigInt(r.seq) - BigInt(rows[0].seq))).toEqual([0n, 1n, 2n, 3n]);
+    // The one record whose build threw is counted as lost; the others around it are stored.
+    expect((await counterValue('audit_dropped_total')) - droppedBefore).toBe(1);
+    expect(await verify(t)).toMatchObject({ ok: true });
+  });
+
+  it('builds deferred records in batches of at most 64 without waiting for the timer', async () => {
+    const writer = t.app.get(AuditWriter);
+    const factory = t.app.get(AuditRecordFactory);
+    await writer.flush();
+    const build = jest.fn((i: number) => factory.fromEvent({ action: 'DATA_WRITE', entityId: `x${i}` }));
+    for (let i = 0; i < 64; i++) writer.enqueueDeferred(i, build);
+    // The 64th built all of them at once, synchronously.
+    expect(build).toHaveBeenCalledTimes(64);
+    writer.enqueueDeferred(64, build);
+    expect(build).toHaveBeenCalledTimes(64);
+    await writer.flush();
+    expect(build).toHaveBeenCalledTimes(65);
   });
 
   it('keeps one chain when several writers insert concurrently', async () => {

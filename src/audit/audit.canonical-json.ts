@@ -18,7 +18,6 @@ export function canonicalJson(value: unknown): string {
     default:
       throw new TypeError(`canonicalJson: ${typeof value} is not JSON`);
   }
-  if (value instanceof CanonicalJsonText) return value.json;
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
@@ -43,17 +42,4 @@ export function canonicalJson(value: unknown): string {
     out += `${JSON.stringify(key)}:${canonicalJson(v)}`;
   }
   return `${out}}`;
-}
-
-/**
- * A JSON value held as its canonical text, for changes and details the redactor serialised straight away
- * (Redactor.redactToJson in the audit record factory): hashing and COPY use the text as it is; anything that needs the value (the spool's
- * JSON.stringify, a test) gets it parsed back through toJSON.
- */
-export class CanonicalJsonText {
-  constructor(readonly json: string) {}
-
-  toJSON(): unknown {
-    return JSON.parse(this.json);
-  }
 }
