@@ -12,8 +12,8 @@ import { AuditWriter } from './audit.writer';
 /**
  * Automatic capture: one record per auditable request, completed when the request is done. In async mode that
  * is Fastify's onResponse (after the response is sent, so audit never adds latency; the record is built shortly
- * after, with others); in sync mode it is onSend,
- * and the response waits until the record is committed or fsync'd in the spool.
+ * after, with others); in sync mode it is onSend, and the response waits until the record is committed or fsync'd
+ * in the spool.
  */
 @Injectable()
 export class AuditCapture implements OnModuleInit {

@@ -48,7 +48,8 @@ const PREPARE_CHUNK = 64;
 /**
  * Deferred records (see enqueueDeferred) are built this many at a time, or when the oldest has waited DEFER_MAX_MS.
  * Built one by one between requests, a record cost about 1.5x its cost built in a run with others (caches and inline
- * caches warm; measured in the audited request path, bench/audit.ts); a few milliseconds keep the inputs young.
+ * caches warm; CPU profile of the audited server under bench/audit.ts's HTTP load); a few milliseconds keep the
+ * inputs young.
  */
 const DEFER_BATCH = 64;
 const DEFER_MAX_MS = 10;

@@ -213,8 +213,7 @@ describe('audit hash chain', () => {
       user_agent: record.user_agent,
       request_path: record.request_path,
       entity_id: '\\N',
-      // The factory holds details as canonical JSON text; the column holds that JSON.
-      details: { note: tricky },
+      details: record.details,
     });
     expect(await verify(t)).toMatchObject({ ok: true });
   });
@@ -257,7 +256,7 @@ describe('audit hash chain', () => {
     }
   });
 
-  it('writes deferred records in arrival order with records enqueued directly, and loses none to a failing build', async () => {
+  it('writes deferred records in arrival order with records enqueued directly, and a failing build loses only its own', async () => {
     const writer = t.app.get(AuditWriter);
     const factory = t.app.get(AuditRecordFactory);
     const droppedBefore = await counterValue('audit_dropped_total');
