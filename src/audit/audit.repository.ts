@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Pool, type PoolClient } from 'pg';
+import { DatabaseError, Pool, type PoolClient } from 'pg';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { copyBatch } from './audit.copy-batch';
+import { copyBatch, CopyBatchPipeline } from './audit.copy-batch';
 import {
   chainRows,
   COPY_COLUMNS,
@@ -181,31 +181,41 @@ export class AuditRepository {
    * The writer's fast path: a batch chained from `batch.prev`, the head the writer carries in memory, inserted and
    * the head advanced, in one transaction whose head lock is held only for the advance. When another writer moved
    * the head meanwhile, audit_chain_advance raises HEAD_MOVED and the transaction rolls back.
+   *
+   * On PostgreSQL the transaction is one round trip, and a batch appended while earlier ones are still in the database
+   * goes on their connection right behind them (see CopyLane), so the writer can send the next batch before the
+   * current one commits. Each batch is its own implicit transaction (one simple query): one that fails rolls back by
+   * itself, and the ones behind it, chained from the head it would have left, fail with HEAD_MOVED.
    */
   async append(batch: ChainedBatch): Promise<ChainPoint> {
     const pool = this.pgPool;
     if (!pool || typeof batch.payload === 'string') return this.transaction((runner) => this.insertIn(runner, batch));
-    // PostgreSQL: the whole transaction is one round trip (see CopyBatchQuery).
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    // A checked-out pg client whose socket dies emits 'error'; without a listener that is an uncaught exception
-    // (the process would crash on a database outage). The query fails on its own; the client is then discarded.
-    const onError = (err: Error): void => {
-      broken = err;
-    };
-    client.on('error', onError);
-    try {
-      await copyBatch(client, `BEGIN; ${COPY_BATCH}; ${advanceSql(batch.prev, batch.head)}; COMMIT`, batch.payload);
-      recyclePayload(batch.payload);
-      return batch.head;
-    } catch (err) {
-      // A failed statement leaves the transaction aborted; a connection that cannot even roll back is discarded.
-      await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
-      throw err;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
+    const text = `${COPY_BATCH}; ${advanceSql(batch.prev, batch.head)}`;
+    for (;;) {
+      const lane = await (this.lane ??= this.openLane(pool));
+      // A lane closes once its last batch is answered; a batch that finds it closed takes a new one.
+      if (lane.open) {
+        await lane.send(text, batch.payload);
+        recyclePayload(batch.payload);
+        return batch.head;
+      }
     }
+  }
+
+  private lane: Promise<CopyLane> | undefined;
+
+  private openLane(pool: Pool): Promise<CopyLane> {
+    const opening = pool.connect().then(
+      (client) =>
+        new CopyLane(client, () => {
+          if (this.lane === opening) this.lane = undefined;
+        }),
+      (err: unknown) => {
+        if (this.lane === opening) this.lane = undefined;
+        throw err;
+      },
+    );
+    return opening;
   }
 
   /** Inserts a chained batch and advances the head inside the caller's transaction. */
@@ -303,5 +313,53 @@ export class AuditRepository {
       `${SELECT_ROW} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY audit_log.seq ${order} LIMIT $${params.length}`,
       params,
     )) as StoredAuditRow[];
+  }
+}
+
+/**
+ * A pooled connection that carries the writer's batches back to back while any is outstanding, and goes back to the
+ * pool when the last one is answered. A checked-out pg client whose socket dies emits 'error'; without a listener that
+ * is an uncaught exception (the process would crash on a database outage), so the lane listens, its batches fail on
+ * their own, and the client is discarded instead of returned.
+ */
+class CopyLane {
+  private readonly pipeline: CopyBatchPipeline;
+  private broken: Error | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly onClose: () => void,
+  ) {
+    client.on('error', this.onError);
+    this.pipeline = new CopyBatchPipeline(client);
+  }
+
+  get open(): boolean {
+    return !this.closed && !this.broken;
+  }
+
+  async send(text: string, data: Buffer): Promise<void> {
+    try {
+      await this.pipeline.send(text, data);
+    } catch (err) {
+      // PostgreSQL refusing a batch leaves the connection in step; anything else leaves it unusable.
+      if (!(err instanceof DatabaseError)) this.broken ??= err as Error;
+      throw err;
+    } finally {
+      if (!this.pipeline.outstanding || this.broken) this.close();
+    }
+  }
+
+  private readonly onError = (err: Error): void => {
+    this.broken ??= err;
+  };
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+    this.client.off('error', this.onError);
+    this.client.release(this.broken);
   }
 }

@@ -38,6 +38,11 @@ interface Pending {
   enqueuedAt: number;
   /** Set in sync mode: resolves once the record is committed or fsync'd to the spool. */
   durable?: () => void;
+  /**
+   * Set when the record was in a batch sent ahead (see `ahead`) that the writer then gave up on without learning its
+   * outcome: that batch may still commit, so the record is written again only through the deduplicating path.
+   */
+  unconfirmed?: boolean;
 }
 
 /** Longest a batch transaction may take before it is treated as failed (its records then spool). */
@@ -99,11 +104,13 @@ export class AuditWriter {
   private head: ChainPoint | undefined;
   /**
    * Under a backlog, the next full batch already hashed onto the chain from the head the batch in the database will
-   * leave, so it goes out the moment that one commits. Used only if the queue still starts with exactly these
-   * records and the head is the one it was chained from; anything else (an error, a spill, another writer) makes
-   * it stale and the batch is chained again.
+   * leave, and on PostgreSQL already sent (`sent`) on the same connection, right behind it: PostgreSQL starts it the
+   * moment the one before commits. Used only if the queue still starts with exactly these records and the head is
+   * the one it was chained from; anything else (an error, a spill, another writer) makes it stale: it is chained
+   * again, and if it was sent, its records are written again only through the deduplicating path (`unconfirmed`).
+   * A sent batch whose predecessor failed cannot commit: audit_chain_advance refuses it (HEAD_MOVED).
    */
-  private ahead: { items: Pending[]; batch: ChainedBatch } | undefined;
+  private ahead: { items: Pending[]; batch: ChainedBatch; sent?: Promise<ChainPoint> } | undefined;
 
   constructor(
     private readonly repository: AuditRepository,
@@ -336,15 +343,17 @@ export class AuditWriter {
   private async write(batch: Pending[], dedupe: boolean): Promise<void> {
     const started = performance.now();
     const ahead = this.takeAhead(batch);
+    // A record whose earlier batch may have committed after all must not be stored twice.
+    const unsure = dedupe || batch.some((p) => p.unconfirmed);
     try {
       const rows = (): PreparedRow[] => batch.map((p) => this.rowOf(p));
-      if (dedupe || !this.head) {
+      if (unsure || !this.head) {
         // First batch, or a retry after an error whose commit may have happened: lock, skip stored ids, re-read.
         this.head = undefined;
-        this.head = (await this.repository.insertChained(rows(), dedupe)).head;
+        this.head = (await this.repository.insertChained(rows(), unsure)).head;
       } else {
         try {
-          await this.appendChained(ahead ?? this.repository.chain(this.head, rows()));
+          await this.appendChained(ahead?.batch ?? this.repository.chain(this.head, rows()), ahead?.sent);
         } catch (err) {
           if ((err as { code?: string }).code !== HEAD_MOVED) throw err;
           // Another writer (instance) extended the chain: not a failure, hash again under the lock from its head.
@@ -354,36 +363,53 @@ export class AuditWriter {
       }
     } catch (err) {
       this.head = undefined;
-      this.ahead = undefined;
+      this.dropAhead();
       throw err;
     }
     this.metrics.batch('ok', (performance.now() - started) / 1000);
     for (const p of batch) {
+      p.unconfirmed = false;
       releaseRow(p.row);
       p.durable?.();
     }
   }
 
   /** The batch chained ahead for exactly these records from the current head, if there is one (it is used once). */
-  private takeAhead(batch: Pending[]): ChainedBatch | undefined {
+  private takeAhead(batch: Pending[]): { batch: ChainedBatch; sent?: Promise<ChainPoint> } | undefined {
+    const ahead = this.ahead;
+    if (!ahead) return undefined;
+    let usable = !!this.head && ahead.items.length === batch.length;
+    if (usable && (ahead.batch.prev.seq !== this.head!.seq || ahead.batch.prev.hash !== this.head!.hash))
+      usable = false;
+    for (let i = 0; usable && i < batch.length; i++) if (ahead.items[i] !== batch[i]) usable = false;
+    if (!usable) {
+      this.dropAhead();
+      return undefined;
+    }
+    this.ahead = undefined;
+    return ahead;
+  }
+
+  /** Forgets the batch chained ahead; if it was sent, its outcome is unknown and its records are marked so. */
+  private dropAhead(): void {
     const ahead = this.ahead;
     this.ahead = undefined;
-    if (!ahead || !this.head || ahead.items.length !== batch.length) return undefined;
-    if (ahead.batch.prev.seq !== this.head.seq || ahead.batch.prev.hash !== this.head.hash) return undefined;
-    for (let i = 0; i < batch.length; i++) if (ahead.items[i] !== batch[i]) return undefined;
-    return ahead.batch;
+    if (ahead?.sent) for (const p of ahead.items) p.unconfirmed = true;
   }
 
   /**
    * One transaction per batch, pipelined: while the batch is in the database, the records queued behind it are
-   * prepared and, when a full batch waits, hashed onto the chain from the head this batch will leave, so Node and
-   * PostgreSQL work at once.
+   * prepared and, when a full batch waits, hashed onto the chain from the head this batch will leave and sent behind
+   * it, so Node and PostgreSQL work at once and PostgreSQL does not wait for Node between batches. `sent` is the
+   * batch's outcome when it was sent ahead.
    */
-  private async appendChained(batch: ChainedBatch): Promise<void> {
-    const sent = this.repository.append(batch);
-    const prepared = this.prepareAhead(batch.head);
+  private async appendChained(batch: ChainedBatch, sent?: Promise<ChainPoint>): Promise<void> {
+    const outcome = sent ?? this.repository.append(batch);
+    let failed = false;
+    outcome.catch(() => (failed = true));
+    const prepared = this.prepareAhead(batch.head, () => !failed);
     try {
-      this.head = await sent;
+      this.head = await outcome;
     } finally {
       await prepared;
     }
@@ -391,24 +417,29 @@ export class AuditWriter {
 
   /**
    * Prepares up to one batch of queued records, yielding to the event loop between chunks, then chains a full one
-   * from `from` (see `ahead`); a partial one is not chained, as it would be written later with more records behind it.
+   * from `from` (see `ahead`) and, on PostgreSQL, sends it while `hopeful()` (the batch ahead of it has not failed); a
+   * partial one is not chained, as it would be written later with more records behind it.
    */
-  private async prepareAhead(from: ChainPoint): Promise<void> {
+  private async prepareAhead(from: ChainPoint, hopeful: () => boolean): Promise<void> {
     let i = 0;
     do {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const end = Math.min(this.queue.length, this.batchSize, i + PREPARE_CHUNK);
       for (; i < end; i++) this.rowOf(this.queue[i]);
     } while (i < this.queue.length && i < this.batchSize);
-    if (this.queue.length < this.batchSize || this.stopping || this.spilling) return;
+    if (this.queue.length < this.batchSize || this.stopping || this.spilling || !hopeful()) return;
     const items = this.queue.slice(0, this.batchSize);
-    this.ahead = {
-      items,
-      batch: this.repository.chain(
-        from,
-        items.map((p) => this.rowOf(p)),
-      ),
-    };
+    const batch = this.repository.chain(
+      from,
+      items.map((p) => this.rowOf(p)),
+    );
+    let sent: Promise<ChainPoint> | undefined;
+    if (this.repository.rowFormat === 'copy') {
+      sent = this.repository.append(batch);
+      // Its outcome is awaited by the write that takes it, or deliberately ignored when it goes stale (dropAhead).
+      sent.catch(() => undefined);
+    }
+    this.ahead = { items, batch, sent };
   }
 
   /** Replays one batch from the oldest spool segment. Returns false when the database refused it. */
