@@ -78,6 +78,7 @@ function metrics(): AuditMetrics {
     new Histogram({ name: 'w', help: 'h', registers }),
     new Counter({ name: 'bt', help: 'h', labelNames: ['result'], registers }),
     new Counter({ name: 'dr', help: 'h', registers }),
+    new Counter({ name: 'q', help: 'h', registers }),
   );
 }
 

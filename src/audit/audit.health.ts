@@ -26,6 +26,7 @@ export class AuditHealth implements OnModuleInit {
         const data = {
           backlog,
           spooled: s.spooled,
+          quarantined: s.quarantined,
           oldestAgeSeconds: Math.round(s.oldestAgeSeconds),
           breaker: s.breaker,
         };

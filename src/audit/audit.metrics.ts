@@ -33,6 +33,10 @@ export const AUDIT_METRIC_PROVIDERS = [
     name: 'audit_dropped_total',
     help: 'Audit records lost (memory bound hit while the spool was failing, or torn spool lines). Must stay 0.',
   }),
+  makeCounterProvider({
+    name: 'audit_quarantined_total',
+    help: 'Audit records PostgreSQL refused for their content, set aside in the spool directory (quarantine.ndjson).',
+  }),
 ];
 
 /**
@@ -52,6 +56,7 @@ export class AuditMetrics {
     @InjectMetric('audit_write_duration_seconds') private readonly writeDuration: Histogram<string>,
     @InjectMetric('audit_batches_total') private readonly batches: Counter<string>,
     @InjectMetric('audit_dropped_total') private readonly dropped: Counter<string>,
+    @InjectMetric('audit_quarantined_total') private readonly quarantinedCounter: Counter<string>,
   ) {
     // prom-client calls collect() before it reads the counter, on every scrape.
     (events as unknown as { collect: () => void }).collect = () => this.flushEvents();
@@ -85,5 +90,9 @@ export class AuditMetrics {
 
   drop(count: number): void {
     this.dropped.inc(count);
+  }
+
+  quarantined(count: number): void {
+    this.quarantinedCounter.inc(count);
   }
 }

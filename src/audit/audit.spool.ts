@@ -4,6 +4,8 @@ import type { AuditRecord } from './audit.types';
 
 const SEGMENT = /^audit-(\d{13})-(\d{6})\.ndjson$/;
 const MAX_SEGMENT_BYTES = 4 * 1024 * 1024;
+/** Records PostgreSQL refuses for their content; never replayed (the name does not match SEGMENT). */
+export const QUARANTINE_FILE = 'quarantine.ndjson';
 
 interface Segment {
   name: string;
@@ -28,6 +30,7 @@ export class AuditSpool {
   private active: (Segment & { handle: FileHandle; bytes: number }) | undefined;
   private tail: Promise<void> = Promise.resolve();
   private counter = 0;
+  private quarantinedCount = 0;
 
   constructor(private readonly dir: string) {}
 
@@ -40,6 +43,32 @@ export class AuditSpool {
       const lines = text.split('\n').filter((l) => l.length > 0);
       this.closed.push({ name, count: lines.length, oldestAt: firstTimestamp(lines[0]) });
     }
+    this.quarantinedCount = await countLines(join(this.dir, QUARANTINE_FILE));
+  }
+
+  /** Records in the quarantine file (this run's and earlier runs'), until an operator removes it. */
+  get quarantined(): number {
+    return this.quarantinedCount;
+  }
+
+  /**
+   * Sets a record aside that PostgreSQL refuses for its content (see AuditWriter), with why, so it neither blocks the
+   * records behind it nor is lost: one NDJSON line per record, fsync'd before this resolves.
+   */
+  quarantine(record: AuditRecord, reason: { code?: string; message: string }): Promise<void> {
+    return this.serial(async () => {
+      const path = join(this.dir, QUARANTINE_FILE);
+      const handle = await open(path, 'a');
+      try {
+        const line = { quarantinedAt: new Date().toISOString(), error: reason, record };
+        await handle.appendFile(`${JSON.stringify(line)}\n`, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      if (this.quarantinedCount === 0) await syncDirectory(this.dir);
+      this.quarantinedCount++;
+    });
   }
 
   get size(): number {
@@ -121,6 +150,15 @@ export class AuditSpool {
     await seg.handle.close();
     if (seg.count) this.closed.push({ name: seg.name, count: seg.count, oldestAt: seg.oldestAt });
     else await unlink(join(this.dir, seg.name));
+  }
+}
+
+async function countLines(path: string): Promise<number> {
+  try {
+    return (await readFile(path, 'utf8')).split('\n').filter((l) => l.length > 0).length;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
   }
 }
 

@@ -45,6 +45,17 @@ interface Pending {
   unconfirmed?: boolean;
 }
 
+/**
+ * Whether PostgreSQL refused a row for its content (a data exception, a NOT NULL or CHECK violation, an index row too
+ * large): retrying cannot help and the database itself is fine, so such an error is not retried, does not count
+ * towards the circuit breaker, and replay narrows its batch down to the refused record and quarantines it.
+ */
+export function refusesContent(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || REFUSED_CONTENT.has(code));
+}
+const REFUSED_CONTENT = new Set(['23502', '23514', '54000']);
+
 /** Longest a batch transaction may take before it is treated as failed (its records then spool). */
 const WRITE_TIMEOUT_MS = 10_000;
 const RETRY_SLEEP_MS = 250;
@@ -85,6 +96,8 @@ export class AuditWriter {
   private wake: (() => void) | undefined;
   private urgent = false;
   private replaying: (SpoolSegment & { offset: number }) | undefined;
+  /** Records per replay transaction: halved while PostgreSQL refuses a record's content, doubled back after. */
+  private replayLimit: number;
   private readonly waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
   private readonly spool: AuditSpool;
   private readonly retry: RetryPolicy;
@@ -119,11 +132,12 @@ export class AuditWriter {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
     this.batchSize = config.env.AUDIT_BATCH_SIZE;
+    this.replayLimit = this.batchSize;
     this.flushMs = config.env.AUDIT_FLUSH_MS;
     this.maxQueue = config.env.AUDIT_MAX_QUEUE;
     this.highWater = Math.max(1, Math.floor(this.maxQueue * 0.8));
     this.spool = new AuditSpool(config.env.AUDIT_SPOOL_DIR);
-    const retryable = handleWhen((err) => !(err instanceof BrokenCircuitError));
+    const retryable = handleWhen((err) => !(err instanceof BrokenCircuitError) && !refusesContent(err));
     this.breaker = circuitBreaker(retryable, { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) });
     this.breaker.onStateChange((state) => (this.circuitOpen = state === CircuitState.Open));
     this.retry = retry(retryable, {
@@ -216,7 +230,14 @@ export class AuditWriter {
     return new Promise((resolve) => this.waiters.push({ ready, resolve }));
   }
 
-  stats(): { queued: number; spooled: number; inFlight: number; oldestAgeSeconds: number; breaker: string } {
+  stats(): {
+    queued: number;
+    spooled: number;
+    quarantined: number;
+    inFlight: number;
+    oldestAgeSeconds: number;
+    breaker: string;
+  } {
     const oldest = Math.min(
       this.deferred[0]?.at ?? Infinity,
       this.spool.oldestAt ?? Infinity,
@@ -226,6 +247,7 @@ export class AuditWriter {
     return {
       queued: this.deferred.length + this.queue.length + this.spillBuffer.length,
       spooled: this.spool.size,
+      quarantined: this.spool.quarantined,
       inFlight: this.inFlight,
       oldestAgeSeconds: Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0,
       breaker: CircuitState[this.breaker.state],
@@ -330,8 +352,14 @@ export class AuditWriter {
     } catch (err) {
       this.metrics.batch('error');
       this.logger.error(
-        { err: err instanceof Error ? err.message : String(err), records: batch.length },
-        'audit batch failed after retries; spooling to disk',
+        {
+          err: err instanceof Error ? err.message : String(err),
+          code: (err as { code?: string }).code,
+          records: batch.length,
+        },
+        refusesContent(err)
+          ? "audit batch refused for a record's content; spooling to disk, replay sets the record aside"
+          : 'audit batch failed after retries; spooling to disk',
       );
       this.spilling = true;
       this.spill([...batch, ...this.queue.splice(0)]);
@@ -459,7 +487,7 @@ export class AuditWriter {
       this.replaying = { ...seg, offset: 0 };
     }
     const seg = this.replaying;
-    const chunk = seg.records.slice(seg.offset, seg.offset + this.batchSize);
+    const chunk = seg.records.slice(seg.offset, seg.offset + this.replayLimit);
     if (chunk.length) {
       const rows = chunk.map((record) => prepareRow(record, this.repository.rowFormat));
       try {
@@ -471,6 +499,7 @@ export class AuditWriter {
         this.head = head;
         this.metrics.batch('replayed', (performance.now() - started) / 1000);
       } catch (err) {
+        if (refusesContent(err)) return this.narrowReplay(seg, chunk, err as Error & { code: string });
         if (!(err instanceof BrokenCircuitError))
           this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'audit spool replay failed');
         return false;
@@ -478,11 +507,46 @@ export class AuditWriter {
         for (const row of rows) releaseRow(row);
       }
       seg.offset += chunk.length;
+      this.replayLimit = Math.min(this.batchSize, this.replayLimit * 2);
       if (seg.offset < seg.records.length) return true;
     }
     await this.spool.remove(seg.name);
     this.replaying = undefined;
     this.logger.info({ segment: seg.name, records: seg.records.length }, 'audit spool segment replayed');
+    return true;
+  }
+
+  /**
+   * PostgreSQL refused a record of this replay chunk for its content. One record in a thousand must not hold back the
+   * rest, nor the whole trail behind it (replay is in order): the chunk is halved until the refused record is alone,
+   * and that record goes to the quarantine file (fsync'd, counted, logged) instead of the chain. Records before it
+   * are written in between, so the chain keeps arrival order.
+   */
+  private async narrowReplay(
+    seg: SpoolSegment & { offset: number },
+    chunk: AuditRecord[],
+    err: Error & { code: string },
+  ): Promise<boolean> {
+    if (chunk.length > 1) {
+      this.replayLimit = Math.ceil(chunk.length / 2);
+      return true;
+    }
+    const [record] = chunk;
+    try {
+      await this.spool.quarantine(record, { code: err.code, message: err.message });
+    } catch (writeErr) {
+      this.logger.error(
+        { err: writeErr, id: record.id },
+        'audit quarantine write failed; the record stays in the spool',
+      );
+      return false;
+    }
+    this.metrics.quarantined(1);
+    this.logger.error(
+      { id: record.id, action: record.action, code: err.code, err: err.message },
+      'audit record refused by PostgreSQL for its content; quarantined in the spool directory',
+    );
+    seg.offset += 1;
     return true;
   }
 

@@ -101,13 +101,23 @@ export async function auditRows(
   return (await t.app.get(DataSource).query(
     `SELECT seq::text AS seq, action, outcome, actor_type, actor_id, tenant_id, entity_type, entity_id, changes,
               details, host(ip_address) AS ip_address, correlation_id, request_path, route, http_method, status_code
-         FROM audit_log WHERE ${where} ORDER BY seq`,
+         FROM audit_log WHERE ${where} ORDER BY audit_log.seq`,
     params,
   )) as AuditRow[];
 }
 
 export async function rowsFor(t: { app: NestFastifyApplication }, correlationId: string): Promise<AuditRow[]> {
   return auditRows(t, 'correlation_id = $1', [correlationId]);
+}
+
+/**
+ * A test app whose writer writes batches of 20 and otherwise waits a second (tests flush), with its start-up records
+ * already written: a burst of records then goes out in known batches.
+ */
+export async function createBatchingAuditTestApp(): ReturnType<typeof createAuditTestApp> {
+  const t = await createAuditTestApp({ env: { AUDIT_BATCH_SIZE: '20', AUDIT_FLUSH_MS: '1000' } });
+  await t.app.get(AuditWriter).flush();
+  return t;
 }
 
 /** Current value of a counter (summed over series matching `labels`) in the process-global registry; compare deltas. */

@@ -6,7 +6,7 @@ import { AuditRepository, HEAD_MOVED, type ChainedBatch, type ChainPoint } from 
 import { prepareRow } from '../../src/audit/audit.row-format';
 import { AuditWriter } from '../../src/audit/audit.writer';
 import { adminUrl } from '../utils/test-database';
-import { counterValue, createAuditTestApp, rid } from './audit-helpers';
+import { counterValue, createAuditTestApp, createBatchingAuditTestApp, rid } from './audit-helpers';
 
 type App = Awaited<ReturnType<typeof createAuditTestApp>>;
 
@@ -88,8 +88,7 @@ describePg(CopyBatchPipeline.name, () => {
 describePg('audit batches sent ahead', () => {
   let t: App;
   beforeEach(async () => {
-    t = await createAuditTestApp({ env: { AUDIT_BATCH_SIZE: '20', AUDIT_FLUSH_MS: '1000' } });
-    await t.app.get(AuditWriter).flush();
+    t = await createBatchingAuditTestApp();
   });
   afterEach(() => t.close());
 
