@@ -29,6 +29,9 @@ export interface StoredAuditRow extends ChainedRecord {
   legal_hold: boolean;
 }
 
+/** Longest a batch transaction may take before the writer treats it as failed (its records then spool). */
+export const BATCH_TIMEOUT_MS = 10_000;
+
 /** SQLSTATE raised by audit_chain_advance when the chain head is not where the batch continues it. */
 export const HEAD_MOVED = 'BW409';
 
@@ -193,8 +196,9 @@ export class AuditRepository {
     const text = `${COPY_BATCH}; ${advanceSql(batch.prev, batch.head)}`;
     for (;;) {
       const lane = await (this.lane ??= this.openLane(pool));
-      // A lane closes once its last batch is answered; a batch that finds it closed takes a new one.
-      if (lane.open) {
+      // A lane closes once its last batch is answered, or is abandoned when its oldest batch has waited longer than
+      // the writer waits for one; a batch that finds it closed takes a new one.
+      if (lane.usable(this.laneStallMs)) {
         await lane.send(text, batch.payload);
         recyclePayload(batch.payload);
         return batch.head;
@@ -203,6 +207,12 @@ export class AuditRepository {
   }
 
   private lane: Promise<CopyLane> | undefined;
+  /**
+   * A lane whose oldest batch has gone unanswered this long is stalled (a network partition that drops packets
+   * instead of closing the connection can hold a socket for many minutes): it is abandoned, its connection closed and
+   * its batches failed, so that the batches after it do not queue behind it. A property so tests can shorten it.
+   */
+  laneStallMs = BATCH_TIMEOUT_MS;
 
   private openLane(pool: Pool): Promise<CopyLane> {
     const opening = pool.connect().then(
@@ -326,6 +336,8 @@ class CopyLane {
   private readonly pipeline: CopyBatchPipeline;
   private broken: Error | undefined;
   private closed = false;
+  /** When each outstanding batch was sent (epoch ms), oldest first: batches are answered in order. */
+  private readonly sentAt: number[] = [];
 
   constructor(
     private readonly client: PoolClient,
@@ -335,11 +347,20 @@ class CopyLane {
     this.pipeline = new CopyBatchPipeline(client);
   }
 
-  get open(): boolean {
-    return !this.closed && !this.broken;
+  /** Whether a new batch may go on this lane; a lane whose oldest batch waited over `stallMs` is abandoned. */
+  usable(stallMs: number): boolean {
+    if (this.closed || this.broken) return false;
+    if (this.sentAt.length && Date.now() - this.sentAt[0] > stallMs) {
+      this.broken = new Error(`audit batch connection stalled: no answer for ${stallMs} ms; connection discarded`);
+      // Releasing with an error ends the connection: its outstanding batches fail with a connection error.
+      this.close();
+      return false;
+    }
+    return true;
   }
 
   async send(text: string, data: Buffer): Promise<void> {
+    this.sentAt.push(Date.now());
     try {
       await this.pipeline.send(text, data);
     } catch (err) {
@@ -347,6 +368,7 @@ class CopyLane {
       if (!(err instanceof DatabaseError)) this.broken ??= err as Error;
       throw err;
     } finally {
+      this.sentAt.shift();
       if (!this.pipeline.outstanding || this.broken) this.close();
     }
   }

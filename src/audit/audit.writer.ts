@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { AppConfig } from '../config/app.config';
 import { ROOT_LOGGER } from '../observability/logger.factory';
 import { AuditMetrics } from './audit.metrics';
-import { AuditRepository, HEAD_MOVED, type ChainedBatch, type ChainPoint } from './audit.repository';
+import { AuditRepository, BATCH_TIMEOUT_MS, HEAD_MOVED, type ChainedBatch, type ChainPoint } from './audit.repository';
 import { recordFromParts } from './audit.hash-chain';
 import { prepareRow, releaseRow, type PreparedRow } from './audit.row-format';
 import { AuditSpool, type SpoolSegment } from './audit.spool';
@@ -56,8 +56,6 @@ export function refusesContent(err: unknown): boolean {
 }
 const REFUSED_CONTENT = new Set(['23502', '23514', '54000']);
 
-/** Longest a batch transaction may take before it is treated as failed (its records then spool). */
-const WRITE_TIMEOUT_MS = 10_000;
 const RETRY_SLEEP_MS = 250;
 /** Records prepared between two yields to the event loop while a batch is in the database. */
 const PREPARE_CHUNK = 64;
@@ -148,7 +146,7 @@ export class AuditWriter {
     // (with its stack trace) per batch, which showed in the request-path profile.
     this.guarded = wrap(
       this.breaker,
-      timeout(WRITE_TIMEOUT_MS, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }),
+      timeout(BATCH_TIMEOUT_MS, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }),
     );
   }
 

@@ -2,7 +2,13 @@ import { Client, type Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { CopyBatchPipeline } from '../../src/audit/audit.copy-batch';
 import { AuditRecordFactory } from '../../src/audit/audit.record.factory';
-import { AuditRepository, HEAD_MOVED, type ChainedBatch, type ChainPoint } from '../../src/audit/audit.repository';
+import {
+  AuditRepository,
+  BATCH_TIMEOUT_MS,
+  HEAD_MOVED,
+  type ChainedBatch,
+  type ChainPoint,
+} from '../../src/audit/audit.repository';
 import { prepareRow } from '../../src/audit/audit.row-format';
 import { AuditWriter } from '../../src/audit/audit.writer';
 import { adminUrl } from '../utils/test-database';
@@ -119,6 +125,50 @@ describePg('audit batches sent ahead', () => {
     // The connection is back in the pool, in step: the next batch goes through.
     const next = repo.chain(behind.head, [row()]);
     await expect(repo.append(next)).resolves.toEqual(next.head);
+  });
+
+  it('abandons a connection whose batch goes unanswered past the stall limit, and the next batch takes a new one', async () => {
+    const repo = t.app.get(AuditRepository);
+    const factory = t.app.get(AuditRecordFactory);
+    const pool = (t.app.get(DataSource).driver as unknown as { master: Pool }).master;
+    const row = () => prepareRow(factory.fromEvent({ action: 'DATA_WRITE' }), repo.rowFormat);
+    const head = await repo.head();
+    // Another session holds the chain head: the batch's rows go in, then its advance waits for the lock, as a batch
+    // on a connection that stopped answering would wait.
+    const holder = new Client({ connectionString: t.database!.url });
+    await holder.connect();
+    let next: Promise<ChainPoint> | undefined;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM audit_chain_head WHERE id = 1 FOR UPDATE');
+      const stuck = repo.append(repo.chain(head, [row()]));
+      stuck.catch(() => undefined);
+      const waiting = async () =>
+        (
+          await holder.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )
+        ).rows[0].n as number;
+      while ((await waiting()) !== 1);
+      repo.laneStallMs = 0;
+      const connect = jest.spyOn(pool, 'connect');
+      next = repo.append(repo.chain(head, [row()]));
+      next.catch(() => undefined);
+      // Failed while the lock is still held: nothing waits for the stalled connection any more.
+      await expect(stuck).rejects.toThrow();
+      expect(connect).toHaveBeenCalledTimes(1);
+    } finally {
+      await holder.query('COMMIT');
+      await holder.end();
+    }
+    // Both batches continue the same head: whichever reaches it first commits (the abandoned backend may still finish
+    // its transaction), the other is refused. Either way the chain stays one chain.
+    await next.catch((err: { code?: string }) => expect(err.code).toBe(HEAD_MOVED));
+    repo.laneStallMs = BATCH_TIMEOUT_MS;
+    const after = await repo.head();
+    expect(after.seq).toBe(head.seq + 1n);
+    const res = await t.asAdmin({ method: 'GET', url: '/api/admin/audit-logs/verify' });
+    expect(res.json()).toMatchObject({ ok: true, rowsChecked: Number(after.seq) });
   });
 
   it('writes the batch sent behind one whose outcome it lost only through the deduplicating path', async () => {
