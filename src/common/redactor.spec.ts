@@ -137,6 +137,14 @@ describe(Redactor.name, () => {
   });
 
   describe('safety', () => {
+    it('keeps a field named __proto__ as a field of the copy, without changing its prototype', () => {
+      const input = JSON.parse('{"__proto__":{"isAdmin":true,"password":"x"},"a":1}') as Record<string, unknown>;
+      const out = redactor.redact(input) as Record<string, unknown>;
+      expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+      expect(out.isAdmin).toBeUndefined();
+      expect(JSON.stringify(out)).toBe('{"__proto__":{"isAdmin":true,"password":"[REDACTED]"},"a":1}');
+    });
+
     it('never mutates its input', () => {
       const input = { password: 'x', nested: { email: 'jane@example.com' }, list: [{ token: 't' }] };
       const copy = structuredClone(input);

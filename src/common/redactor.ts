@@ -141,6 +141,17 @@ function keepOwnKeys(match: string, ...args: unknown[]): string {
 
 const CONTROL_NEWLINES = /[\r\n\u2028\u2029]+/g;
 
+/**
+ * Sets a field of a copy. A key named `__proto__` (JSON.parse makes it an own property) would set the copy's
+ * prototype through plain assignment, losing the field and giving the copy inherited properties; it is defined as an
+ * own property instead, as in the input.
+ */
+function setField(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
 export class Redactor {
   private readonly exact: Set<string>;
   private readonly enabled: boolean;
@@ -252,11 +263,11 @@ export class Redactor {
       for (const key of keys) {
         const raw = (value as Record<string, unknown>)[key];
         if (this.isSecretField(key)) {
-          if (raw !== undefined) out[key] = REDACTED;
+          if (raw !== undefined) setField(out, key, REDACTED);
           continue;
         }
         const v = this.walk(raw, depth + 1, state);
-        if (v !== undefined) out[key] = v;
+        if (v !== undefined) setField(out, key, v);
       }
       return out;
     } finally {
@@ -274,7 +285,7 @@ export class Redactor {
     if (err.stack) out.stack = this.redactString(err.stack, true);
     for (const key of Object.keys(err)) {
       const raw = (err as unknown as Record<string, unknown>)[key];
-      out[key] = this.isSecretField(key) ? REDACTED : this.walk(raw, depth + 1, state);
+      setField(out, key, this.isSecretField(key) ? REDACTED : this.walk(raw, depth + 1, state));
     }
     if (err.cause !== undefined) out.cause = this.walk(err.cause, depth + 1, state);
     return out;
