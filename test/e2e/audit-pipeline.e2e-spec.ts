@@ -83,10 +83,11 @@ describePg(CopyBatchPipeline.name, () => {
     const pending = [
       pipeline.send('CREATE TEMP TABLE p (a int); COPY p (a) FROM STDIN; SELECT pg_sleep(30)', Buffer.from('1\n')),
       pipeline.send('COPY p (a) FROM STDIN', Buffer.from('2\n')),
+      pipeline.send('COPY p (a) FROM STDIN', Buffer.from('3\n')),
     ];
     await client.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
     const outcomes = await Promise.allSettled(pending);
-    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(pipeline.outstanding).toBe(0);
   });
 });
