@@ -2,23 +2,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { AUDIT_LOG_APPEND_FUNCTION } from './1795920000000-CreateAuditLog';
 
 /**
- * The writer's batch protocol becomes "insert the rows, then advance the head" inside one transaction, so the rows
- * can arrive by COPY (which a function cannot wrap) on PostgreSQL and by one INSERT on PGlite:
- *
- *   BEGIN; COPY audit_log (...) FROM STDIN; SELECT audit_chain_advance(prev, last); COMMIT;
- *
- * audit_chain_advance locks the head row (serialising every writer of every instance, for the shortest time: after
- * the rows are in), and moves the head only if it is exactly where the batch continues it and the rows this
- * transaction sees in (prev_seq, last_seq] are that continuation: one row per seq, the first linked to the old head,
- * the last carrying the new head's hash. Otherwise it raises BW409 (head moved) or BW422 (rows do not continue the
- * chain) and the caller rolls back, so the rows never become visible. It replaces audit_log_append.
+ * This migration's audit_chain_advance (1795940000000 lightens its check), exported for that migration's down(), so
+ * this migration still creates exactly what it always did. OR REPLACE keeps the function's grants when down() restores
+ * it.
  */
-export class AuditChainAdvance1795930000000 implements MigrationInterface {
-  name = 'AuditChainAdvance1795930000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE FUNCTION audit_chain_advance(p_prev_seq bigint, p_prev_hash bytea, p_last_seq bigint, p_last_hash bytea)
+export const AUDIT_CHAIN_ADVANCE_FUNCTION = `
+      CREATE OR REPLACE FUNCTION audit_chain_advance(p_prev_seq bigint, p_prev_hash bytea, p_last_seq bigint, p_last_hash bytea)
       RETURNS bigint
       LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
       DECLARE
@@ -46,6 +35,26 @@ export class AuditChainAdvance1795930000000 implements MigrationInterface {
         UPDATE audit_chain_head SET seq = p_last_seq, hash = p_last_hash, updated_at = now() WHERE id = 1;
         RETURN p_last_seq;
       END $$;
+`;
+
+/**
+ * The writer's batch protocol becomes "insert the rows, then advance the head" inside one transaction, so the rows
+ * can arrive by COPY (which a function cannot wrap) on PostgreSQL and by one INSERT on PGlite:
+ *
+ *   BEGIN; COPY audit_log (...) FROM STDIN; SELECT audit_chain_advance(prev, last); COMMIT;
+ *
+ * audit_chain_advance locks the head row (serialising every writer of every instance, for the shortest time: after
+ * the rows are in), and moves the head only if it is exactly where the batch continues it and the rows this
+ * transaction sees in (prev_seq, last_seq] are that continuation: one row per seq, the first linked to the old head,
+ * the last carrying the new head's hash. Otherwise it raises BW409 (head moved) or BW422 (rows do not continue the
+ * chain) and the caller rolls back, so the rows never become visible. It replaces audit_log_append.
+ */
+export class AuditChainAdvance1795930000000 implements MigrationInterface {
+  name = 'AuditChainAdvance1795930000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      ${AUDIT_CHAIN_ADVANCE_FUNCTION}
       REVOKE ALL ON FUNCTION audit_chain_advance(bigint, bytea, bigint, bytea) FROM PUBLIC;
       DROP FUNCTION audit_log_append(bigint, bytea, bigint, bytea, json);
     `);

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { AUDIT_CHAIN_ADVANCE_FUNCTION } from './1795930000000-AuditChainAdvance';
 
 /** The filter columns whose indexes compare text; their collation becomes "C" (byte order). */
 const TEXT_FILTER_COLUMNS: ReadonlyArray<[column: string, type: string]> = [
@@ -13,36 +14,6 @@ const TEXT_FILTER_COLUMNS: ReadonlyArray<[column: string, type: string]> = [
 function collate(to: 'C' | 'default'): string {
   const clause = to === 'C' ? ' COLLATE "C"' : ' COLLATE "default"';
   return `ALTER TABLE audit_log ${TEXT_FILTER_COLUMNS.map(([c, type]) => `ALTER COLUMN ${c} TYPE ${type}${clause}`).join(', ')};`;
-}
-
-/** audit_chain_advance with `check` as its continuation test (the rest is unchanged between versions). */
-function advanceFunction(declare: string, check: string): string {
-  return `
-      CREATE OR REPLACE FUNCTION audit_chain_advance(
-        p_prev_seq bigint, p_prev_hash bytea, p_last_seq bigint, p_last_hash bytea)
-      RETURNS bigint
-      LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
-      DECLARE
-        v_seq bigint;
-        v_hash bytea;
-        v_count bigint;
-        ${declare}
-      BEGIN
-        SELECT h.seq, h.hash INTO v_seq, v_hash FROM audit_chain_head h WHERE h.id = 1 FOR UPDATE;
-        IF v_seq IS DISTINCT FROM p_prev_seq OR v_hash IS DISTINCT FROM p_prev_hash THEN
-          RAISE EXCEPTION 'audit_chain_advance: chain head is at seq %, not %', v_seq, p_prev_seq USING ERRCODE = 'BW409';
-        END IF;
-        IF p_last_seq <= p_prev_seq THEN
-          RAISE EXCEPTION 'audit_chain_advance: empty batch (seq % after %)', p_last_seq, p_prev_seq
-            USING ERRCODE = 'BW422';
-        END IF;
-        ${check}
-          RAISE EXCEPTION 'audit_chain_advance: % rows do not continue the chain from seq % to %', v_count,
-            p_prev_seq, p_last_seq USING ERRCODE = 'BW422';
-        END IF;
-        UPDATE audit_chain_head SET seq = p_last_seq, hash = p_last_hash, updated_at = now() WHERE id = 1;
-        RETURN p_last_seq;
-      END $$;`;
 }
 
 /**
@@ -69,26 +40,39 @@ export class AuditWriteCost1795940000000 implements MigrationInterface {
       CREATE INDEX audit_log_entity_idx ON audit_log USING hash (entity_id);
       DROP INDEX audit_log_correlation_idx;
       CREATE INDEX audit_log_correlation_idx ON audit_log USING hash (correlation_id);
-      ${advanceFunction(
-        '',
-        `SELECT count(*) INTO v_count FROM audit_log a WHERE a.seq > p_prev_seq AND a.seq <= p_last_seq;
+      CREATE OR REPLACE FUNCTION audit_chain_advance(
+        p_prev_seq bigint, p_prev_hash bytea, p_last_seq bigint, p_last_hash bytea)
+      RETURNS bigint
+      LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+      DECLARE
+        v_seq bigint;
+        v_hash bytea;
+        v_count bigint;
+      BEGIN
+        SELECT h.seq, h.hash INTO v_seq, v_hash FROM audit_chain_head h WHERE h.id = 1 FOR UPDATE;
+        IF v_seq IS DISTINCT FROM p_prev_seq OR v_hash IS DISTINCT FROM p_prev_hash THEN
+          RAISE EXCEPTION 'audit_chain_advance: chain head is at seq %, not %', v_seq, p_prev_seq USING ERRCODE = 'BW409';
+        END IF;
+        IF p_last_seq <= p_prev_seq THEN
+          RAISE EXCEPTION 'audit_chain_advance: empty batch (seq % after %)', p_last_seq, p_prev_seq
+            USING ERRCODE = 'BW422';
+        END IF;
+        SELECT count(*) INTO v_count FROM audit_log a WHERE a.seq > p_prev_seq AND a.seq <= p_last_seq;
         IF v_count <> p_last_seq - p_prev_seq
            OR NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.seq = p_prev_seq + 1 AND a.prev_hash = p_prev_hash)
-           OR NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.seq = p_last_seq AND a.hash = p_last_hash) THEN`,
-      )}
+           OR NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.seq = p_last_seq AND a.hash = p_last_hash) THEN
+          RAISE EXCEPTION 'audit_chain_advance: % rows do not continue the chain from seq % to %', v_count,
+            p_prev_seq, p_last_seq USING ERRCODE = 'BW422';
+        END IF;
+        UPDATE audit_chain_head SET seq = p_last_seq, hash = p_last_hash, updated_at = now() WHERE id = 1;
+        RETURN p_last_seq;
+      END $$;
     `);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
-      ${advanceFunction(
-        'v_distinct bigint;',
-        `SELECT count(*), count(DISTINCT a.seq) INTO v_count, v_distinct
-          FROM audit_log a WHERE a.seq > p_prev_seq AND a.seq <= p_last_seq;
-        IF v_count <> p_last_seq - p_prev_seq OR v_distinct <> v_count
-           OR NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.seq = p_prev_seq + 1 AND a.prev_hash = p_prev_hash)
-           OR NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.seq = p_last_seq AND a.hash = p_last_hash) THEN`,
-      )}
+      ${AUDIT_CHAIN_ADVANCE_FUNCTION}
       DROP INDEX audit_log_correlation_idx;
       CREATE INDEX audit_log_correlation_idx ON audit_log (correlation_id) WHERE correlation_id IS NOT NULL;
       DROP INDEX audit_log_entity_idx;

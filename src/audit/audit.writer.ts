@@ -394,7 +394,6 @@ export class AuditWriter {
     }
     this.metrics.batch('ok', (performance.now() - started) / 1000);
     for (const p of batch) {
-      p.unconfirmed = false;
       releaseRow(p.row);
       p.durable?.();
     }
@@ -404,16 +403,20 @@ export class AuditWriter {
   private takeAhead(batch: Pending[]): { batch: ChainedBatch; sent?: Promise<ChainPoint> } | undefined {
     const ahead = this.ahead;
     if (!ahead) return undefined;
-    let usable = !!this.head && ahead.items.length === batch.length;
-    if (usable && (ahead.batch.prev.seq !== this.head!.seq || ahead.batch.prev.hash !== this.head!.hash))
-      usable = false;
-    for (let i = 0; usable && i < batch.length; i++) if (ahead.items[i] !== batch[i]) usable = false;
-    if (!usable) {
+    if (!this.fits(ahead, batch)) {
       this.dropAhead();
       return undefined;
     }
     this.ahead = undefined;
     return ahead;
+  }
+
+  /** Whether the batch chained ahead holds exactly these records and continues the current head. */
+  private fits(ahead: { items: Pending[]; batch: ChainedBatch }, batch: Pending[]): boolean {
+    const head = this.head;
+    if (!head || ahead.items.length !== batch.length) return false;
+    if (ahead.batch.prev.seq !== head.seq || ahead.batch.prev.hash !== head.hash) return false;
+    return ahead.items.every((p, i) => p === batch[i]);
   }
 
   /** Forgets the batch chained ahead; if it was sent, its outcome is unknown and its records are marked so. */
